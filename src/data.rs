@@ -1,0 +1,473 @@
+//! Data files in, records out: JSON, JSON Lines, TOML and CSV, every string NFC.
+//!
+//! A record is a tree of [`Field`]s. A field written `{ file = "bai-viet.txt" }` is replaced by
+//! that file's text (relative to the data file, and inside its folder unless a wider root is
+//! given): a `.md` file becomes [`Field::Markup`], any other file literal [`Field::Text`].
+
+use std::path::{Path, PathBuf};
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{Error, Result};
+
+/// One value of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// No value (JSON `null`).
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Literal text: every character is kept as written.
+    Text(String),
+    /// Markup (from a `.md` file): headings, emphasis and lists are read as such.
+    Markup(String),
+    /// A list of values.
+    List(Vec<Field>),
+    /// Named values, in the order the file gives them.
+    Map(Vec<(String, Field)>),
+}
+
+impl Field {
+    /// The value at a dotted path (`issuer.name`), if there is one and it is not null.
+    pub fn get_path(&self, path: &str) -> Option<&Field> {
+        let mut current = self;
+        for key in path.split('.') {
+            current = match current {
+                Field::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)?,
+                _ => return None,
+            };
+        }
+        match current {
+            Field::Null => None,
+            Field::Text(s) if s.trim().is_empty() => None,
+            other => Some(other),
+        }
+    }
+
+    /// The text of a text or markup field.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Text(s) | Field::Markup(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// One record and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The record's fields (a [`Field::Map`]).
+    pub fields: Field,
+    /// The data file.
+    pub file: PathBuf,
+    /// The line where the record starts (CSV and JSON Lines), for messages.
+    pub line: Option<u64>,
+    /// The record's position in the file, from 0.
+    pub index: usize,
+}
+
+impl Record {
+    /// Where the record is, for messages: `data.csv:14` or `data.toml`.
+    pub fn origin(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file.display()),
+            None => self.file.display().to_string(),
+        }
+    }
+}
+
+/// How to read data files.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The folder that referenced files must stay inside; default: the data file's folder.
+    pub root: Option<PathBuf>,
+}
+
+/// Reads every record of a data file, resolving file references.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = decode(path, &bytes)?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let located: Vec<(Field, Option<u64>)> = match extension.as_str() {
+        "json" => parse_json(path, &text)?,
+        "jsonl" | "ndjson" => parse_json_lines(path, &text)?,
+        "toml" => vec![(parse_toml(path, &text)?, None)],
+        "csv" => parse_csv(path, &text)?,
+        other => {
+            return Err(Error::data(
+                path,
+                None,
+                format!("unknown data format `.{other}`: use .json, .jsonl, .toml or .csv"),
+            ))
+        }
+    };
+    if located.is_empty() {
+        return Err(Error::data(path, None, "the file holds no record"));
+    }
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = options.root.clone().unwrap_or_else(|| base.clone());
+    located
+        .into_iter()
+        .enumerate()
+        .map(|(index, (fields, line))| {
+            if !matches!(fields, Field::Map(_)) {
+                let location = line.map(|l| l.to_string());
+                return Err(Error::data(
+                    path,
+                    location,
+                    "a record must be an object of named fields",
+                ));
+            }
+            let fields = resolve_files(fields, &base, &root, "").map_err(|e| {
+                e.in_record(line.map_or_else(
+                    || path.display().to_string(),
+                    |l| format!("{}:{l}", path.display()),
+                ))
+            })?;
+            Ok(Record {
+                fields,
+                file: path.to_path_buf(),
+                line,
+                index,
+            })
+        })
+        .collect()
+}
+
+/// Decodes a text file: UTF-8 with or without a byte-order mark, line ends made `\n`, NFC.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Error::data(
+            path,
+            Some(line.to_string()),
+            "the file is not UTF-8 text: save it as UTF-8 (Unicode) and try again",
+        )
+    })?;
+    Ok(nfc(&text.replace("\r\n", "\n")))
+}
+
+/// Normalises text to NFC, the form every later stage expects.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+fn parse_json(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::data(
+            path,
+            Some(format!("{}:{}", e.line(), e.column())),
+            format!("invalid JSON ({e})"),
+        )
+    })?;
+    Ok(match value {
+        serde_json::Value::Array(items) => {
+            items.into_iter().map(|v| (from_json(v), None)).collect()
+        }
+        other => vec![(from_json(other), None)],
+    })
+}
+
+fn parse_json_lines(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
+    let mut records = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let line_number = number as u64 + 1;
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            Error::data(
+                path,
+                Some(format!("{line_number}:{}", e.column())),
+                format!("invalid JSON ({e})"),
+            )
+        })?;
+        records.push((from_json(value), Some(line_number)));
+    }
+    Ok(records)
+}
+
+fn from_json(value: serde_json::Value) -> Field {
+    use serde_json::Value;
+    match value {
+        Value::Null => Field::Null,
+        Value::Bool(b) => Field::Bool(b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Field::Int(i),
+            None => Field::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Field::Text(s),
+        Value::Array(items) => Field::List(items.into_iter().map(from_json).collect()),
+        Value::Object(map) => Field::Map(map.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
+    }
+}
+
+fn parse_toml(path: &Path, text: &str) -> Result<Field> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let location = e.span().map(|span| {
+            let line = text[..span.start].matches('\n').count() + 1;
+            line.to_string()
+        });
+        Error::data(path, location, format!("invalid TOML ({})", e.message()))
+    })?;
+    Ok(from_toml(toml::Value::Table(table)))
+}
+
+fn from_toml(value: toml::Value) -> Field {
+    use toml::Value;
+    match value {
+        Value::String(s) => Field::Text(s),
+        Value::Integer(i) => Field::Int(i),
+        Value::Float(f) => Field::Float(f),
+        Value::Boolean(b) => Field::Bool(b),
+        // A TOML date is kept in its ISO form, which the date filters read.
+        Value::Datetime(d) => Field::Text(d.to_string()),
+        Value::Array(items) => Field::List(items.into_iter().map(from_toml).collect()),
+        Value::Table(table) => {
+            Field::Map(table.into_iter().map(|(k, v)| (k, from_toml(v))).collect())
+        }
+    }
+}
+
+/// Reads CSV: a header row of dotted names (`issuer.name` fills `name` inside `issuer`), a
+/// record per row. A header ending in `[]` (`recipients[]`) makes a list of the cell's lines.
+fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if let Some(position) = headers.iter().position(|h| h.is_empty()) {
+        return Err(Error::data(
+            path,
+            Some(format!("1, column {}", position + 1)),
+            "a column has no name in the header row",
+        ));
+    }
+    let mut records = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(path, &e))?;
+        let line = row.position().map(|p| p.line());
+        let mut fields = Field::Map(Vec::new());
+        for (header, cell) in headers.iter().zip(row.iter()) {
+            let (name, value) = match header.strip_suffix("[]") {
+                Some(name) => (
+                    name,
+                    Field::List(
+                        cell.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(|l| Field::Text(l.to_string()))
+                            .collect(),
+                    ),
+                ),
+                None => (header.as_str(), Field::Text(cell.to_string())),
+            };
+            insert_dotted(&mut fields, name, value).map_err(|message| {
+                Error::data(path, Some(format!("1, column \"{header}\"")), message)
+            })?;
+        }
+        records.push((fields, line));
+    }
+    Ok(records)
+}
+
+fn csv_error(path: &Path, error: &csv::Error) -> Error {
+    let location = error.position().map(|p| p.line().to_string());
+    let message = match error.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "this row has {len} cells but the header has {expected_len}: check for a stray or missing separator or quote"
+        ),
+        _ => format!("invalid CSV ({error})"),
+    };
+    Error::data(path, location, message)
+}
+
+fn insert_dotted(
+    target: &mut Field,
+    dotted: &str,
+    value: Field,
+) -> std::result::Result<(), String> {
+    let mut current = target;
+    let parts: Vec<&str> = dotted.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Field::Map(entries) = current else {
+            return Err(format!(
+                "`{}` is both a value and a group of fields",
+                parts[..i].join(".")
+            ));
+        };
+        let last = i + 1 == parts.len();
+        let position = match entries.iter().position(|(k, _)| k == part) {
+            Some(_) if last => return Err(format!("the column `{dotted}` appears twice")),
+            Some(p) => p,
+            None => {
+                entries.push((
+                    part.to_string(),
+                    if last {
+                        value.clone()
+                    } else {
+                        Field::Map(Vec::new())
+                    },
+                ));
+                entries.len() - 1
+            }
+        };
+        current = &mut entries[position].1;
+    }
+    Ok(())
+}
+
+/// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC.
+fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Field> {
+    Ok(match field {
+        Field::Text(s) => Field::Text(nfc(&s)),
+        Field::Markup(s) => Field::Markup(nfc(&s)),
+        Field::List(items) => Field::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| resolve_files(f, base, root, &format!("{at}[{i}]")))
+                .collect::<Result<_>>()?,
+        ),
+        Field::Map(entries) => {
+            if let [(key, Field::Text(name))] = entries.as_slice() {
+                if key == "file" {
+                    return read_referenced(name, base, root, at);
+                }
+            }
+            Field::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let path = if at.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{at}.{k}")
+                        };
+                        Ok((nfc(&k), resolve_files(v, base, root, &path)?))
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        }
+        other => other,
+    })
+}
+
+fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<Field> {
+    let path = base.join(name);
+    let unreadable = |e: std::io::Error| Error::BadField {
+        field: field.to_string(),
+        message: format!("cannot read `{}` ({e})", path.display()),
+    };
+    // Canonical paths see through `..` and symbolic links alike.
+    let canonical = path.canonicalize().map_err(unreadable)?;
+    let root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    if !canonical.starts_with(&root) {
+        return Err(Error::BadField {
+            field: field.to_string(),
+            message: format!(
+                "the file `{name}` is outside the data file's folder; move it beside the data or widen the folder with --root"
+            ),
+        });
+    }
+    let bytes = std::fs::read(&canonical).map_err(unreadable)?;
+    let text = decode(&path, &bytes)?;
+    let is_markup = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+    Ok(if is_markup {
+        Field::Markup(text)
+    } else {
+        Field::Text(text)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_csv_headers_nest_and_lists_split_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(
+            &path,
+            "issuer.name,issuer.number,recipients[]\nSỞ NỘI VỤ,15/BC-SNV,\"A\nB\"\n",
+        )
+        .unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(records.len(), 1);
+        let r = &records[0].fields;
+        assert_eq!(
+            r.get_path("issuer.name").and_then(Field::as_str),
+            Some("SỞ NỘI VỤ")
+        );
+        assert_eq!(
+            r.get_path("recipients"),
+            Some(&Field::List(vec![
+                Field::Text("A".into()),
+                Field::Text("B".into())
+            ]))
+        );
+        assert_eq!(records[0].line, Some(2));
+    }
+
+    #[test]
+    fn ragged_csv_row_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "a,b\n1,2\n3,4,5\n").unwrap();
+        let err = load(&path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a.csv:3"), "{err}");
+        assert!(err.contains("3 cells but the header has 2"), "{err}");
+    }
+
+    #[test]
+    fn strings_become_nfc() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        // "Việt" written decomposed: e + circumflex + dot below.
+        std::fs::write(&path, "{\"name\": \"Vie\u{0302}\u{0323}t\"}").unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(
+            records[0].fields.get_path("name").and_then(Field::as_str),
+            Some("Việt")
+        );
+    }
+
+    #[test]
+    fn referenced_file_outside_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("inner");
+        std::fs::create_dir(&inner).unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "x").unwrap();
+        let path = inner.join("a.toml");
+        std::fs::write(&path, "article = { file = \"../secret.txt\" }\n").unwrap();
+        let err = load(&path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the data file's folder"), "{err}");
+    }
+}

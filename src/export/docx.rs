@@ -1,0 +1,410 @@
+//! The document model into a DOCX that Word (or LibreOffice) lays out itself.
+//!
+//! The same model as the PDF, in Word's terms: the body style is `Normal` (Times New Roman 14 pt,
+//! justified, first line 1.27 cm, 6 pt after), headings use `Heading1`–`Heading3`, columns are
+//! borderless fixed tables whose rows never split, rules are paragraph borders as long as the
+//! PDF's, and the page number is a `PAGE` field in a header that page 1 does not show.
+//! Sizes sit on every run, because LibreOffice lays the document default over paragraph styles
+//! inside table cells.
+
+use std::io::{Cursor, Read as _, Write as _};
+
+use docx_rs::{
+    AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, LineSpacingType, PageMargin,
+    PageNum, Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition,
+    ParagraphBorders, Run, RunFonts, SpecialIndentType, Style, StyleType, Table, TableCell,
+    TableCellMargins, TableLayoutType, TableRow, WidthType,
+};
+
+use crate::error::{Error, Result};
+use crate::fonts::{FontBook, DOCX_FAMILY};
+use crate::layout::widest_line;
+use crate::model::{
+    Align, Block, Document, Inline, Metadata, Paragraph, ParagraphStyle, Rule, RuleLength,
+};
+
+/// Twips (1/20 point) from points.
+fn twips(points: f32) -> i32 {
+    (points * 20.0).round() as i32
+}
+
+/// Writes the document as DOCX bytes.
+pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
+    let page = document.page;
+    let text_width = page.text_width();
+    let family = RunFonts::new()
+        .ascii(DOCX_FAMILY)
+        .hi_ansi(DOCX_FAMILY)
+        .cs(DOCX_FAMILY)
+        .east_asia(DOCX_FAMILY);
+    let mut docx = Docx::new()
+        .page_size(twips(page.width) as u32, twips(page.height) as u32)
+        .page_margin(
+            PageMargin::new()
+                .top(twips(page.top))
+                .bottom(twips(page.bottom))
+                .left(twips(page.left))
+                .right(twips(page.right))
+                // The header's top edge: the PDF centres the page number in the top margin.
+                .header(twips(page.top * 0.35))
+                .footer(twips(page.bottom * 0.5)),
+        )
+        .default_fonts(family)
+        .default_size(28);
+    for level in 1..=3u8 {
+        let mut style = Style::new(format!("Heading{level}"), StyleType::Paragraph)
+            .name(format!("heading {level}"))
+            .based_on("Normal")
+            .next("Normal")
+            .bold()
+            .outline_lvl(usize::from(level - 1));
+        if level == 3 {
+            style = style.italic();
+        }
+        docx = docx.add_style(style);
+    }
+    let writer = Writer { fonts };
+    for child in writer.blocks(&document.body, text_width) {
+        docx = match child {
+            Child::Paragraph(p) => docx.add_paragraph(p),
+            Child::Table(t) => docx.add_table(t),
+        };
+    }
+    if !document.header.is_empty() {
+        let mut header = Header::new();
+        for child in writer.blocks(&document.header, text_width) {
+            header = match child {
+                Child::Paragraph(p) => header.add_paragraph(p),
+                Child::Table(t) => header.add_table(t),
+            };
+        }
+        // A different first page: NĐ 30 puts no number on page 1.
+        let mut first = Header::new();
+        let first_children = writer.blocks(&document.first_header, text_width);
+        if first_children.is_empty() {
+            first = first.add_paragraph(DocxParagraph::new());
+        }
+        for child in first_children {
+            first = match child {
+                Child::Paragraph(p) => first.add_paragraph(p),
+                Child::Table(t) => first.add_table(t),
+            };
+        }
+        docx = docx.header(header).first_header(first).title_pg();
+    }
+    let mut packed = Cursor::new(Vec::new());
+    docx.build()
+        .pack(&mut packed)
+        .map_err(|e| Error::Docx(e.to_string()))?;
+    finish_package(packed.into_inner(), &document.meta)
+}
+
+enum Child {
+    Paragraph(DocxParagraph),
+    Table(Table),
+}
+
+struct Writer<'a> {
+    fonts: &'a FontBook,
+}
+
+impl Writer<'_> {
+    fn blocks(&self, blocks: &[Block], width: f32) -> Vec<Child> {
+        let mut out = Vec::new();
+        let mut previous: Option<&Paragraph> = None;
+        for block in blocks {
+            match block {
+                Block::Paragraph(paragraph) => {
+                    out.push(Child::Paragraph(self.paragraph(paragraph)));
+                    previous = Some(paragraph);
+                }
+                Block::Rule(rule) => {
+                    let text = previous.map_or(0.0, |p| widest_line(p, width, self.fonts));
+                    out.push(Child::Paragraph(rule_paragraph(rule, width, text)));
+                }
+                Block::Space(height) => {
+                    out.push(Child::Paragraph(
+                        DocxParagraph::new().size(2).line_spacing(
+                            LineSpacing::new()
+                                .line_rule(LineSpacingType::Exact)
+                                .line(twips(*height).max(1))
+                                .before(0)
+                                .after(0),
+                        ),
+                    ));
+                }
+                Block::PageBreak => {
+                    out.push(Child::Paragraph(
+                        DocxParagraph::new().add_run(Run::new().add_break(BreakType::Page)),
+                    ));
+                }
+                Block::Columns(columns) => {
+                    let grid: Vec<usize> = columns
+                        .widths
+                        .iter()
+                        .map(|w| twips(w * width).max(0) as usize)
+                        .collect();
+                    let mut cells = Vec::new();
+                    for (blocks, &column) in columns.cells.iter().zip(&grid) {
+                        let mut cell = TableCell::new().width(column, WidthType::Dxa);
+                        let children = self.blocks(blocks, column as f32 / 20.0);
+                        if children.is_empty() {
+                            cell = cell.add_paragraph(DocxParagraph::new());
+                        }
+                        for child in children {
+                            cell = match child {
+                                Child::Paragraph(p) => cell.add_paragraph(p),
+                                Child::Table(t) => cell.add_table(t),
+                            };
+                        }
+                        cells.push(cell);
+                    }
+                    let total: usize = grid.iter().sum();
+                    let table = Table::without_borders(vec![TableRow::new(cells).cant_split()])
+                        .set_grid(grid)
+                        .width(total, WidthType::Dxa)
+                        .layout(TableLayoutType::Fixed)
+                        .margins(TableCellMargins::new().margin(0, 0, 0, 0));
+                    out.push(Child::Table(table));
+                    previous = None;
+                }
+                Block::Keep(inner) => {
+                    let mut children = self.blocks(inner, width);
+                    let count = children.len();
+                    for (i, child) in children.iter_mut().enumerate() {
+                        if let Child::Paragraph(p) = child {
+                            let mut keep = std::mem::take(p).keep_lines(true);
+                            if i + 1 < count {
+                                keep = keep.keep_next(true);
+                            }
+                            *p = keep;
+                        }
+                    }
+                    out.extend(children);
+                }
+            }
+        }
+        out
+    }
+
+    fn paragraph(&self, paragraph: &Paragraph) -> DocxParagraph {
+        let mut out = paragraph_properties(DocxParagraph::new(), &paragraph.style);
+        if let Some(level) = paragraph.heading {
+            out = out.style(&format!("Heading{}", level.min(3)));
+        }
+        for inline in &paragraph.inlines {
+            match inline {
+                Inline::Text(run) => {
+                    let mut r = Run::new()
+                        .add_text(run.text.as_str())
+                        .size(half_points(run.style.size));
+                    r = if run.style.bold {
+                        r.bold()
+                    } else {
+                        r.disable_bold()
+                    };
+                    r = if run.style.italic {
+                        r.italic()
+                    } else {
+                        r.disable_italic()
+                    };
+                    out = out.add_run(r);
+                }
+                Inline::LineBreak => {
+                    out = out.add_run(Run::new().add_break(BreakType::TextWrapping))
+                }
+                Inline::PageNumber(style) => {
+                    out = out
+                        .size(half_points(style.size))
+                        .add_page_num(PageNum::new());
+                }
+            }
+        }
+        // The paragraph mark takes the size of the text, so an empty line is as tall as in the PDF.
+        if let Some(Inline::Text(first)) = paragraph.inlines.first() {
+            out = out.size(half_points(first.style.size));
+        }
+        out
+    }
+}
+
+fn half_points(size: f32) -> usize {
+    (size * 2.0).round() as usize
+}
+
+fn paragraph_properties(p: DocxParagraph, style: &ParagraphStyle) -> DocxParagraph {
+    let align = match style.align {
+        Align::Left => AlignmentType::Left,
+        Align::Center => AlignmentType::Center,
+        Align::Right => AlignmentType::Right,
+        Align::Justify => AlignmentType::Both,
+    };
+    // Always explicit: a paragraph without one would take the Normal style's 1.27 cm.
+    let first = SpecialIndentType::FirstLine(twips(style.first_indent));
+    p.align(align)
+        .indent(Some(twips(style.left_indent)), Some(first), None, None)
+        .line_spacing(
+            LineSpacing::new()
+                .before(twips(style.space_before) as u32)
+                .after(twips(style.space_after) as u32)
+                .line_rule(LineSpacingType::Auto)
+                .line((240.0 * style.line_spacing).round() as i32),
+        )
+        .keep_next(style.keep_with_next)
+        .widow_control(true)
+}
+
+/// A rule as an empty paragraph with a bottom border, indented on both sides to its length.
+fn rule_paragraph(rule: &Rule, width: f32, text_width: f32) -> DocxParagraph {
+    let length = match rule.length {
+        RuleLength::OfColumn(share) => width * share,
+        RuleLength::OfText(share) => text_width * share,
+        RuleLength::Fixed(length) => length,
+    }
+    .min(width);
+    let side = twips((width - length) / 2.0).max(0);
+    let mut p = DocxParagraph::new()
+        .size(2)
+        .indent(
+            Some(side),
+            Some(SpecialIndentType::FirstLine(0)),
+            Some(side),
+            None,
+        )
+        .line_spacing(
+            LineSpacing::new()
+                .before(twips(rule.space_before) as u32)
+                .after(twips(rule.space_after) as u32)
+                .line_rule(LineSpacingType::Exact)
+                .line(20),
+        );
+    // Border widths are in eighths of a point.
+    let eighths = (rule.thickness * 8.0).round().max(2.0) as usize;
+    p.property = p.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(eighths)
+                .space(0)
+                .color("000000"),
+        ),
+    );
+    p
+}
+
+/// Re-packs the DOCX: our own core properties (title, author, date), the `Normal` style of
+/// NĐ 30 body text, deflate compression and fixed timestamps (same input, same bytes).
+fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
+    let error = |e: &dyn std::fmt::Display| Error::Docx(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| error(&e))?;
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).map_err(|e| error(&e))?;
+        let name = file.name().to_string();
+        if file.is_dir() {
+            continue;
+        }
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).map_err(|e| error(&e))?;
+        let content = match name.as_str() {
+            "docProps/core.xml" => core_xml(meta).into_bytes(),
+            "word/styles.xml" => normal_style(&String::from_utf8_lossy(&content)).into_bytes(),
+            _ => content,
+        };
+        writer.start_file(name, options).map_err(|e| error(&e))?;
+        writer.write_all(&content).map_err(|e| error(&e))?;
+    }
+    Ok(writer.finish().map_err(|e| error(&e))?.into_inner())
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn core_xml(meta: &Metadata) -> String {
+    // The date of issue at midnight in Việt Nam (UTC+7) is 17:00 UTC the day before.
+    let created = match meta.date {
+        Some((year, month, day)) => {
+            let (y, m, d) = previous_day(year, month, day);
+            format!("{y:04}-{m:02}-{d:02}T17:00:00Z")
+        }
+        None => "1980-01-01T00:00:00Z".to_string(),
+    };
+    format!(
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n",
+            "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" ",
+            "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" ",
+            "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">",
+            "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>",
+            "<dc:language>vi-VN</dc:language><cp:revision>1</cp:revision>",
+            "<dcterms:created xsi:type=\"dcterms:W3CDTF\">{created}</dcterms:created>",
+            "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{created}</dcterms:modified>",
+            "</cp:coreProperties>"
+        ),
+        title = xml_escape(&meta.title),
+        author = xml_escape(&meta.author),
+        created = created
+    )
+}
+
+fn previous_day(year: i32, month: u8, day: u8) -> (i32, u8, u8) {
+    if day > 1 {
+        return (year, month, day - 1);
+    }
+    let (year, month) = if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let last = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (year, month, last)
+}
+
+/// Replaces the bare `Normal` style docx-rs writes with NĐ 30 body text.
+fn normal_style(styles: &str) -> String {
+    let normal = concat!(
+        "<w:style w:type=\"paragraph\" w:styleId=\"Normal\" w:default=\"1\"><w:name w:val=\"Normal\" /><w:qFormat />",
+        "<w:pPr><w:widowControl /><w:spacing w:before=\"0\" w:after=\"120\" w:line=\"240\" w:lineRule=\"auto\" />",
+        "<w:ind w:firstLine=\"720\" /><w:jc w:val=\"both\" /></w:pPr>",
+        "<w:rPr><w:rFonts w:ascii=\"Times New Roman\" w:hAnsi=\"Times New Roman\" w:cs=\"Times New Roman\" w:eastAsia=\"Times New Roman\" />",
+        "<w:sz w:val=\"28\" /><w:szCs w:val=\"28\" /><w:lang w:val=\"vi-VN\" /></w:rPr></w:style>"
+    );
+    let Some(start) = styles.find("<w:style w:type=\"paragraph\" w:styleId=\"Normal\"") else {
+        return styles.to_string();
+    };
+    let Some(length) = styles[start..].find("</w:style>") else {
+        return styles.to_string();
+    };
+    let end = start + length + "</w:style>".len();
+    format!("{}{}{}", &styles[..start], normal, &styles[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creation_date_is_midnight_in_viet_nam() {
+        let meta = Metadata {
+            title: "A & B".into(),
+            author: "X".into(),
+            date: Some((2018, 3, 1)),
+        };
+        let xml = core_xml(&meta);
+        assert!(xml.contains("2018-02-28T17:00:00Z"), "{xml}");
+        assert!(xml.contains("<dc:title>A &amp; B</dc:title>"), "{xml}");
+    }
+}

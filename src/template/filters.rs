@@ -1,0 +1,173 @@
+//! Filters that templates use to write official Vietnamese wording.
+
+use minijinja::value::Value;
+use minijinja::{Error, ErrorKind};
+
+/// A calendar date as the record gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date {
+    /// The year, in full.
+    pub year: i32,
+    /// The month, 1–12.
+    pub month: u8,
+    /// The day, 1–31; `None` for a draft whose day is not fixed yet.
+    pub day: Option<u8>,
+}
+
+/// Reads `YYYY-MM-DD` (also a TOML date, with or without a time), `DD/MM/YYYY`, or a draft
+/// `YYYY-MM` / `MM/YYYY` without a day.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    let numbers = |parts: &[&str]| -> Option<Vec<i64>> {
+        parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
+            .collect()
+    };
+    let (year, month, day) = if text.len() >= 10 && text.as_bytes().get(4) == Some(&b'-') {
+        let n = numbers(&text[..10].split('-').collect::<Vec<_>>())?;
+        let rest = &text[10..];
+        if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) || n.len() != 3 {
+            return None;
+        }
+        (n[0], n[1], Some(n[2]))
+    } else if text.contains('/') {
+        let parts: Vec<&str> = text.split('/').collect();
+        let n = numbers(&parts)?;
+        match n.as_slice() {
+            [d, m, y] => (*y, *m, Some(*d)),
+            [m, y] => (*y, *m, None),
+            _ => return None,
+        }
+    } else {
+        let n = numbers(&text.split('-').collect::<Vec<_>>())?;
+        match n.as_slice() {
+            [y, m] => (*y, *m, None),
+            _ => return None,
+        }
+    };
+    if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
+        return None;
+    }
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if let Some(d) = day {
+        if !(1..=days_in_month).contains(&d) {
+            return None;
+        }
+    }
+    Some(Date {
+        year: year as i32,
+        month: month as u8,
+        day: day.map(|d| d as u8),
+    })
+}
+
+/// Writes a date the way NĐ 30 Phụ lục I wants it: days below 10 and the months 1 and 2 get a
+/// leading zero, other months never do (`ngày 05 tháng 02 năm 2019`, `ngày 13 tháng 3 năm 2018`).
+/// A draft without a day leaves room to write it by hand.
+pub fn official_date(date: Date) -> String {
+    let day = match date.day {
+        Some(d) => format!("{d:02}"),
+        None => "    ".to_string(),
+    };
+    let month = if date.month <= 2 {
+        format!("{:02}", date.month)
+    } else {
+        date.month.to_string()
+    };
+    format!("ngày {day} tháng {month} năm {}", date.year)
+}
+
+/// `{{ issuer.date | vn_date }}` → `ngày 13 tháng 3 năm 2018`.
+pub fn vn_date(value: Value) -> Result<String, Error> {
+    let text = value.to_string();
+    let date = parse_date(&text).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`{text}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY (13/03/2018)"
+            ),
+        )
+    })?;
+    Ok(official_date(date))
+}
+
+/// `{{ recipients | lines }}`: a list as it is, or a text split into its non-empty lines
+/// (how a CSV cell holds a list).
+pub fn lines(value: Value) -> Result<Value, Error> {
+    if let Some(text) = value.as_str() {
+        return Ok(Value::from(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| Value::from(l.to_string()))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    if value.try_iter().is_ok() {
+        return Ok(value);
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!("expected a list or lines of text, got `{value}`"),
+    ))
+}
+
+/// `{{ text | markup }}`: reads a value as markup (headings, emphasis, lists) instead of
+/// literal text.
+pub fn markup(value: Value) -> Value {
+    if value.is_safe() {
+        value
+    } else {
+        Value::from_safe_string(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> String {
+        official_date(parse_date(text).unwrap())
+    }
+
+    #[test]
+    fn dates_follow_the_decree_table() {
+        // vn-official-docs.md §7.
+        assert_eq!(words("2018-03-13"), "ngày 13 tháng 3 năm 2018");
+        assert_eq!(words("2019-02-05"), "ngày 05 tháng 02 năm 2019");
+        assert_eq!(words("2020-01-05"), "ngày 05 tháng 01 năm 2020");
+        assert_eq!(words("29/6/2019"), "ngày 29 tháng 6 năm 2019");
+        assert_eq!(words("2025-12-01"), "ngày 01 tháng 12 năm 2025");
+        assert_eq!(
+            words("2018-03-13T08:00:00+07:00"),
+            "ngày 13 tháng 3 năm 2018"
+        );
+        assert_eq!(words("2026-03"), "ngày      tháng 3 năm 2026");
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        for bad in [
+            "2018-02-30",
+            "2019-02-29",
+            "2018-13-01",
+            "13.3.2018",
+            "",
+            "2018-3-1x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert!(parse_date("2024-02-29").is_some());
+    }
+}
