@@ -214,6 +214,9 @@ pub struct Columns {
     pub widths: Vec<f32>,
     /// The blocks of each column, as many as `widths`.
     pub cells: Vec<Vec<Block>>,
+    /// Whether the columns must share a page with the end of the paragraph before them
+    /// (a signature block is never alone on its page).
+    pub keep_with_previous: bool,
 }
 
 impl Document {

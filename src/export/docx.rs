@@ -112,7 +112,13 @@ impl Writer<'_> {
     fn blocks(&self, blocks: &[Block], width: f32) -> Vec<Child> {
         let mut out = Vec::new();
         let mut previous: Option<&Paragraph> = None;
+        let mut trailing_spaces = 0;
         for block in blocks {
+            let spaces_before = trailing_spaces;
+            trailing_spaces = match block {
+                Block::Space(_) => trailing_spaces + 1,
+                _ => 0,
+            };
             match block {
                 Block::Paragraph(paragraph) => {
                     out.push(Child::Paragraph(self.paragraph(paragraph)));
@@ -139,6 +145,15 @@ impl Writer<'_> {
                     ));
                 }
                 Block::Columns(columns) => {
+                    if columns.keep_with_previous {
+                        // Keep the paragraph before (and the spaces between) on the table's
+                        // page; Word's widow control then brings at least two lines along.
+                        for child in out.iter_mut().rev().take(spaces_before + 1) {
+                            if let Child::Paragraph(p) = child {
+                                *p = std::mem::take(p).keep_next(true);
+                            }
+                        }
+                    }
                     let grid: Vec<usize> = columns
                         .widths
                         .iter()

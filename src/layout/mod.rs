@@ -278,7 +278,8 @@ impl Flow<'_> {
                             self.finish_page();
                         }
                     }
-                    self.paragraph(paragraph, &lines);
+                    let tail = self.kept_tail(&blocks[index + 1..]);
+                    self.paragraph(paragraph, &lines, tail);
                 }
                 Block::Rule(rule) => {
                     let height = rule.space_before + rule.thickness + rule.space_after;
@@ -321,6 +322,28 @@ impl Flow<'_> {
         }
     }
 
+    /// The height of columns that keep with the paragraph before them, with the spaces
+    /// between; zero when the next block is anything else.
+    fn kept_tail(&self, next: &[Block]) -> f32 {
+        let mut spaces = 0.0;
+        for block in next {
+            match block {
+                Block::Space(height) => spaces += height,
+                Block::Columns(columns) if columns.keep_with_previous => {
+                    let frame = stack(
+                        std::slice::from_ref(block),
+                        self.width,
+                        self.fonts,
+                        self.page_number(),
+                    );
+                    return spaces + frame.height;
+                }
+                _ => return 0.0,
+            }
+        }
+        0.0
+    }
+
     /// The height the next block needs on the same page as a heading before it: its first two
     /// lines for a paragraph, all of it for anything unbreakable.
     fn opening_height(&self, next: Option<&Block>) -> f32 {
@@ -342,7 +365,10 @@ impl Flow<'_> {
         }
     }
 
-    fn paragraph(&mut self, paragraph: &Paragraph, lines: &[Line]) {
+    /// Places a paragraph's lines, breaking pages between them. `tail` is the height of a
+    /// block that must follow on the same page as the paragraph's last two lines (the
+    /// signature block: it never stands alone on a page).
+    fn paragraph(&mut self, paragraph: &Paragraph, lines: &[Line], tail: f32) {
         if !self.at_top() {
             self.y += paragraph.style.space_before;
         }
@@ -374,6 +400,17 @@ impl Flow<'_> {
                 if take == 0 && self.at_top() {
                     // A page cannot hold even this: place what fits rather than loop forever.
                     take = fit.max(1);
+                }
+            } else if tail > 0.0 && height + paragraph.style.space_after + tail > self.room() {
+                // Everything fits but the block after it does not: carry the last two lines
+                // over with it (the whole paragraph when it is short).
+                let remaining = count - placed;
+                take = remaining.saturating_sub(2);
+                if placed == 0 && take == 1 {
+                    take = 0;
+                }
+                if take == 0 && self.at_top() {
+                    take = remaining;
                 }
             }
             for line in &lines[placed..placed + take] {

@@ -140,7 +140,8 @@ impl Builder<'_> {
             }
             "columns" => {
                 let mut widths = Vec::new();
-                for word in &positional {
+                let keep_with_previous = positional.iter().any(|w| w == "keep-prev");
+                for word in positional.iter().filter(|w| *w != "keep-prev") {
                     widths.push(parse_percent(word).ok_or_else(|| {
                         self.error(
                             directive.line,
@@ -174,7 +175,11 @@ impl Builder<'_> {
                     self.nodes(part, ctx, &mut blocks, false)?;
                     cells.push(blocks);
                 }
-                out.push(Block::Columns(Columns { widths, cells }));
+                out.push(Block::Columns(Columns {
+                    widths,
+                    cells,
+                    keep_with_previous,
+                }));
                 Ok(())
             }
             other => Err(self.error(directive.line, format!("`{other}` is not a container"))),
@@ -227,18 +232,20 @@ impl Builder<'_> {
                 Some(("left", value)) => p.left_indent = length(value)?,
                 Some(("before", value)) => p.space_before = length(value)?,
                 Some(("after", value)) => p.space_after = length(value)?,
-                Some(("spacing", value)) => p.line_spacing = value
-                    .parse::<f32>()
-                    .ok()
-                    .filter(|s| (0.5..=3.0).contains(s))
-                    .ok_or_else(|| {
-                        self.error(
-                            line,
-                            format!(
+                Some(("spacing", value)) => {
+                    p.line_spacing = value
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|s| (0.5..=3.0).contains(s))
+                        .ok_or_else(|| {
+                            self.error(
+                                line,
+                                format!(
                                 "spacing=`{value}`: give a multiple of single spacing, 1 to 1.5"
                             ),
-                        )
-                    })?,
+                            )
+                        })?
+                }
                 Some((key, _))
                     if directive.name == "rule" && matches!(key, "length" | "thickness") =>
                 {
