@@ -131,7 +131,8 @@ pub struct Paragraph {
     pub style: ParagraphStyle,
     /// What it says.
     pub inlines: Vec<Inline>,
-    /// The paragraph's number in the document (1-based, in reading order), for messages.
+    /// The paragraph's number in the body (1-based, in reading order; 0 in page headers), for
+    /// messages.
     pub number: usize,
     /// Whether this paragraph is a heading and of which level (1 = top), for DOCX styles.
     pub heading: Option<u8>,

@@ -66,16 +66,16 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
     let writer = Writer { fonts };
     for child in writer.blocks(&document.body, text_width) {
         docx = match child {
-            Child::Paragraph(p) => docx.add_paragraph(p),
-            Child::Table(t) => docx.add_table(t),
+            Child::Paragraph(p) => docx.add_paragraph(*p),
+            Child::Table(t) => docx.add_table(*t),
         };
     }
     if !document.header.is_empty() {
         let mut header = Header::new();
         for child in writer.blocks(&document.header, text_width) {
             header = match child {
-                Child::Paragraph(p) => header.add_paragraph(p),
-                Child::Table(t) => header.add_table(t),
+                Child::Paragraph(p) => header.add_paragraph(*p),
+                Child::Table(t) => header.add_table(*t),
             };
         }
         // A different first page: NĐ 30 puts no number on page 1.
@@ -86,8 +86,8 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         }
         for child in first_children {
             first = match child {
-                Child::Paragraph(p) => first.add_paragraph(p),
-                Child::Table(t) => first.add_table(t),
+                Child::Paragraph(p) => first.add_paragraph(*p),
+                Child::Table(t) => first.add_table(*t),
             };
         }
         docx = docx.header(header).first_header(first).title_pg();
@@ -100,8 +100,8 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
 }
 
 enum Child {
-    Paragraph(DocxParagraph),
-    Table(Table),
+    Paragraph(Box<DocxParagraph>),
+    Table(Box<Table>),
 }
 
 struct Writer<'a> {
@@ -121,15 +121,17 @@ impl Writer<'_> {
             };
             match block {
                 Block::Paragraph(paragraph) => {
-                    out.push(Child::Paragraph(self.paragraph(paragraph)));
+                    out.push(Child::Paragraph(Box::new(self.paragraph(paragraph))));
                     previous = Some(paragraph);
                 }
                 Block::Rule(rule) => {
                     let text = previous.map_or(0.0, |p| widest_line(p, width, self.fonts));
-                    out.push(Child::Paragraph(rule_paragraph(rule, width, text)));
+                    out.push(Child::Paragraph(Box::new(rule_paragraph(
+                        rule, width, text,
+                    ))));
                 }
                 Block::Space(height) => {
-                    out.push(Child::Paragraph(
+                    out.push(Child::Paragraph(Box::new(
                         DocxParagraph::new().size(2).line_spacing(
                             LineSpacing::new()
                                 .line_rule(LineSpacingType::Exact)
@@ -137,12 +139,12 @@ impl Writer<'_> {
                                 .before(0)
                                 .after(0),
                         ),
-                    ));
+                    )));
                 }
                 Block::PageBreak => {
-                    out.push(Child::Paragraph(
+                    out.push(Child::Paragraph(Box::new(
                         DocxParagraph::new().add_run(Run::new().add_break(BreakType::Page)),
-                    ));
+                    )));
                 }
                 Block::Columns(columns) => {
                     if columns.keep_with_previous {
@@ -150,7 +152,7 @@ impl Writer<'_> {
                         // page; Word's widow control then brings at least two lines along.
                         for child in out.iter_mut().rev().take(spaces_before + 1) {
                             if let Child::Paragraph(p) = child {
-                                *p = std::mem::take(p).keep_next(true);
+                                **p = std::mem::take(&mut **p).keep_next(true);
                             }
                         }
                     }
@@ -168,8 +170,8 @@ impl Writer<'_> {
                         }
                         for child in children {
                             cell = match child {
-                                Child::Paragraph(p) => cell.add_paragraph(p),
-                                Child::Table(t) => cell.add_table(t),
+                                Child::Paragraph(p) => cell.add_paragraph(*p),
+                                Child::Table(t) => cell.add_table(*t),
                             };
                         }
                         cells.push(cell);
@@ -180,7 +182,7 @@ impl Writer<'_> {
                         .width(total, WidthType::Dxa)
                         .layout(TableLayoutType::Fixed)
                         .margins(TableCellMargins::new().margin(0, 0, 0, 0));
-                    out.push(Child::Table(table));
+                    out.push(Child::Table(Box::new(table)));
                     previous = None;
                 }
                 Block::Keep(inner) => {
@@ -188,11 +190,11 @@ impl Writer<'_> {
                     let count = children.len();
                     for (i, child) in children.iter_mut().enumerate() {
                         if let Child::Paragraph(p) = child {
-                            let mut keep = std::mem::take(p).keep_lines(true);
+                            let mut keep = std::mem::take(&mut **p).keep_lines(true);
                             if i + 1 < count {
                                 keep = keep.keep_next(true);
                             }
-                            *p = keep;
+                            **p = keep;
                         }
                     }
                     out.extend(children);

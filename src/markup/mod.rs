@@ -54,6 +54,7 @@ pub fn parse(markup: &Markup) -> Result<Document> {
     let mut builder = Builder {
         template: &markup.template,
         paragraphs: 0,
+        in_header: false,
         header: None,
         first_header: None,
     };
@@ -71,6 +72,7 @@ pub fn parse(markup: &Markup) -> Result<Document> {
 struct Builder<'a> {
     template: &'a str,
     paragraphs: usize,
+    in_header: bool,
     header: Option<Vec<Block>>,
     first_header: Option<Vec<Block>>,
 }
@@ -126,10 +128,10 @@ impl Builder<'_> {
                     ));
                 }
                 let mut blocks = Vec::new();
-                // Paragraphs of a header are not counted as the document's paragraphs.
-                let counted = self.paragraphs;
+                // Paragraphs of a header are not the document's paragraphs: they get number 0.
+                self.in_header = true;
                 self.nodes(&container.parts[0], ctx, &mut blocks, false)?;
-                self.paragraphs = counted;
+                self.in_header = false;
                 let slot = if directive.name == "header" {
                     &mut self.header
                 } else {
@@ -334,10 +336,9 @@ impl Builder<'_> {
         for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
             let line = first_line + text[..range.start].matches('\n').count();
             match event {
-                Event::Start(Tag::Paragraph) => {
-                    if current.is_none() {
-                        current = Some((style_for(quotes, lists.len()), None));
-                    }
+                // Inside a list item the paragraph already started with the item's marker.
+                Event::Start(Tag::Paragraph) if current.is_none() => {
+                    current = Some((style_for(quotes, lists.len()), None));
                 }
                 Event::Start(Tag::Heading { level, .. }) => {
                     self.flush(&mut current, &mut state, out);
@@ -353,10 +354,8 @@ impl Builder<'_> {
                     state.heading_italic = level >= 3;
                     current = Some((p, Some(level)));
                 }
-                Event::End(TagEnd::Paragraph) => {
-                    if lists.is_empty() {
-                        self.flush(&mut current, &mut state, out);
-                    }
+                Event::End(TagEnd::Paragraph) if lists.is_empty() => {
+                    self.flush(&mut current, &mut state, out);
                 }
                 Event::End(TagEnd::Heading(_)) => {
                     self.flush(&mut current, &mut state, out);
@@ -468,11 +467,16 @@ impl Builder<'_> {
         if inlines.is_empty() {
             return;
         }
-        self.paragraphs += 1;
+        let number = if self.in_header {
+            0
+        } else {
+            self.paragraphs += 1;
+            self.paragraphs
+        };
         out.push(Block::Paragraph(Paragraph {
             style,
             inlines,
-            number: self.paragraphs,
+            number,
             heading,
         }));
     }

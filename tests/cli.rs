@@ -1,0 +1,318 @@
+//! The command line as scripts meet it: exit statuses, messages that name the place, and no
+//! file left behind by a failure.
+
+mod util;
+
+use std::path::Path;
+
+use util::*;
+
+const RECORD: &str = r#"title = "Kết quả hội nghị"
+article = "Nội dung báo cáo."
+recipients = ["Lưu: VT"]
+
+[issuer]
+name = "SỞ NỘI VỤ"
+number = "05/BC-SNV"
+place = "Hưng Yên"
+date = "2018-03-13"
+
+[signer]
+position = "GIÁM ĐỐC"
+name = "Nguyễn Văn A"
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn a_missing_signer_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = RECORD.split("[signer]").next().unwrap();
+    let data = write(dir.path(), "r.toml", record);
+    let out_dir = dir.path().join("out");
+    let out = vanban(&["render", &data, "-o", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("r.toml"), "{message}");
+    assert!(
+        message.contains("`signer.position`, `signer.name`"),
+        "{message}"
+    );
+    assert!(message.contains("bao-cao"), "{message}");
+    assert!(files_in(&out_dir).is_empty(), "{:?}", files_in(&out_dir));
+}
+
+#[test]
+fn a_template_error_names_the_template_line_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let template = write(
+        dir.path(),
+        "mine.j2",
+        "::: align=center\n{{ title }}\n{{ meeting.chair }}\n:::\n",
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-t",
+        &template,
+        "-o",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("mine.j2 line 3"), "{message}");
+    assert!(message.contains("meeting.chair"), "{message}");
+    assert!(!dir.path().join("x.pdf").exists());
+}
+
+#[test]
+fn a_template_syntax_error_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let template = write(dir.path(), "bad.j2", "a\nb {% if %}\n");
+    let out = vanban(&[
+        "render",
+        &data,
+        "-t",
+        &template,
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.j2 line 2"), "{}", stderr(&out));
+}
+
+#[test]
+fn malformed_markup_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let template = write(
+        dir.path(),
+        "m.j2",
+        "{{ title }}\n\n::: columns 40% 60%\nleft\n",
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-t",
+        &template,
+        "-o",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("line 3: `::: columns` is never closed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_ragged_csv_row_is_named_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "d.csv", "title,issuer.name\nA,B\nC,D,E\n");
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("d.csv:3"), "{}", stderr(&out));
+    assert!(files_in(&dir.path().join("out")).is_empty());
+}
+
+#[test]
+fn a_character_no_font_can_draw_is_named_with_its_code_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "r.toml",
+        &RECORD.replace("Nội dung báo cáo.", "Nội dung ☃ báo cáo."),
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("U+2603"), "{message}");
+    assert!(message.contains("Nội dung ☃ báo cáo"), "{message}");
+    assert!(files_in(&dir.path().join("out")).is_empty());
+}
+
+#[test]
+fn an_unwritable_output_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let blocker = write(dir.path(), "file", "not a folder");
+    let target = format!("{blocker}/x.pdf");
+    let out = vanban(&["render", &data, "-o", &target]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("file"), "{}", stderr(&out));
+    assert_eq!(files_in(dir.path()).len(), 2, "{:?}", files_in(dir.path()));
+}
+
+#[test]
+fn an_unknown_template_or_format_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let out = vanban(&[
+        "render",
+        &data,
+        "-t",
+        "khong-co",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no built-in template `khong-co`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-f",
+        "odt",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown format `odt`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_file_output_writes_only_its_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let target = dir.path().join("bao-cao.docx");
+    let out = vanban(&["render", &data, "-o", target.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut files = files_in(dir.path());
+    files.sort();
+    assert_eq!(files, ["bao-cao.docx", "r.toml"]);
+}
+
+#[test]
+fn a_folder_output_names_files_after_number_and_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let out = vanban(&[
+        "render",
+        &data,
+        "-f",
+        "pdf",
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        files_in(&dir.path().join("out")),
+        ["05-BC-SNV_2018-03-13.pdf"]
+    );
+}
+
+#[test]
+fn an_impossible_date_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "r.toml",
+        &RECORD.replace("2018-03-13", "2018-02-30"),
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`2018-02-30` is not a date"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_referenced_file_outside_the_data_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    write(dir.path(), "secret.txt", "bí mật");
+    let data = write(
+        &inner,
+        "r.toml",
+        &RECORD.replace(
+            "article = \"Nội dung báo cáo.\"",
+            "article = { file = \"../secret.txt\" }",
+        ),
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("outside the data file's folder"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn templates_lists_the_built_ins() {
+    let out = vanban(&["templates"]);
+    assert!(out.status.success());
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        listing.lines().any(|l| l.starts_with("bao-cao ")),
+        "{listing}"
+    );
+}
+
+#[test]
+fn several_records_need_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "d.jsonl",
+        "{\"title\": \"A\"}\n{\"title\": \"B\"}\n",
+    );
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("holds 2 records"), "{}", stderr(&out));
+}

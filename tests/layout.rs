@@ -1,0 +1,152 @@
+//! Layout rules checked on the laid-out pages of the samples, and a readable layout snapshot.
+//!
+//! `UPDATE=1 cargo test --test layout` rewrites the snapshot; a missing snapshot is written and
+//! the test fails, so that a person looks at it first.
+
+mod util;
+
+use std::collections::BTreeMap;
+
+use vanban::data::{load, LoadOptions};
+use vanban::layout::{self, Item, Page};
+use vanban::model::{Block, Document};
+use vanban::template::Templates;
+use vanban::Engine;
+
+fn laid_out(sample: &str) -> (Document, Vec<Page>) {
+    let engine = Engine::new(Templates::new());
+    let record = load(&util::sample(sample), &LoadOptions::default())
+        .unwrap()
+        .remove(0);
+    let document = engine.document(&record, "bao-cao").unwrap();
+    let pages = layout::lay_out(&document, engine.fonts()).unwrap();
+    (document, pages)
+}
+
+/// For each body paragraph, the baselines of its lines on each page.
+fn lines_per_page(pages: &[Page]) -> BTreeMap<usize, BTreeMap<usize, Vec<f32>>> {
+    let mut map: BTreeMap<usize, BTreeMap<usize, Vec<f32>>> = BTreeMap::new();
+    for page in pages {
+        for item in &page.items {
+            if let Item::Text(text) = item {
+                if text.paragraph == 0 {
+                    continue;
+                }
+                let baselines = map
+                    .entry(text.paragraph)
+                    .or_default()
+                    .entry(page.number)
+                    .or_default();
+                if !baselines.iter().any(|b| (b - text.y).abs() < 0.01) {
+                    baselines.push(text.y);
+                }
+            }
+        }
+    }
+    map
+}
+
+#[test]
+fn no_paragraph_leaves_a_single_line_at_a_page_foot_or_head() {
+    let (_, pages) = laid_out("bao-cao-nam.toml");
+    assert!(pages.len() >= 4);
+    let mut split = 0;
+    for (paragraph, by_page) in lines_per_page(&pages) {
+        if by_page.len() > 1 {
+            split += 1;
+            for (page, lines) in &by_page {
+                assert!(
+                    lines.len() >= 2,
+                    "paragraph {paragraph} has a lone line on page {page}: {by_page:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        split > 0,
+        "the long sample splits some paragraph across pages"
+    );
+}
+
+#[test]
+fn headings_stay_with_the_paragraph_after_them() {
+    let (document, pages) = laid_out("bao-cao-nam.toml");
+    let per_page = lines_per_page(&pages);
+    let paragraphs: Vec<_> = document
+        .body
+        .iter()
+        .filter_map(|b| match b {
+            Block::Paragraph(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let mut checked = 0;
+    for pair in paragraphs.windows(2) {
+        if pair[0].heading.is_none() {
+            continue;
+        }
+        let heading_page = *per_page[&pair[0].number].keys().last().unwrap();
+        let next_first_page = *per_page[&pair[1].number].keys().next().unwrap();
+        assert_eq!(
+            heading_page,
+            next_first_page,
+            "heading {} is cut from its text",
+            pair[0].plain_text()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "the long sample has headings");
+}
+
+#[test]
+fn justified_lines_end_on_the_right_margin() {
+    let (_, pages) = laid_out("report.toml");
+    let right = (210.0 - 15.0) * 72.0 / 25.4;
+    let mut rows: BTreeMap<(usize, i64), f32> = BTreeMap::new();
+    for page in &pages {
+        for item in &page.items {
+            if let Item::Text(text) = item {
+                let key = (page.number, (text.y * 10.0) as i64);
+                let end = rows.entry(key).or_insert(0.0);
+                *end = end.max(text.x + text.width());
+            }
+        }
+    }
+    let flush = rows
+        .values()
+        .filter(|&&end| (end - right).abs() < 0.05)
+        .count();
+    assert!(flush >= 15, "{flush} lines end on the margin");
+    assert!(
+        rows.values().all(|&end| end <= right + 0.05),
+        "no line runs into the margin"
+    );
+}
+
+#[test]
+fn layout_of_the_report_matches_its_snapshot() {
+    let (_, pages) = laid_out("report.toml");
+    let dump = layout::dump(&pages);
+    let path = util::root().join("tests/ref/layout/report.txt");
+    if std::env::var_os("UPDATE").is_some() || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let existed = path.exists();
+        std::fs::write(&path, &dump).unwrap();
+        assert!(
+            existed,
+            "new snapshot written to {}: look at it, then run again",
+            path.display()
+        );
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    if expected != dump {
+        let actual = path.with_extension("actual.txt");
+        std::fs::write(&actual, &dump).unwrap();
+        panic!(
+            "layout changed: diff {} {} (UPDATE=1 accepts it)",
+            path.display(),
+            actual.display()
+        );
+    }
+}

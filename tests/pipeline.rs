@@ -1,0 +1,295 @@
+//! Properties of real output: the samples rendered by the real binary, read back with
+//! independent tools.
+
+mod util;
+
+use std::io::Read as _;
+use std::path::Path;
+
+use util::*;
+
+fn article() -> Vec<String> {
+    paragraphs(&std::fs::read_to_string(sample("bai-viet.txt")).unwrap())
+}
+
+#[test]
+fn report_pdf_text_equals_the_article_paragraph_by_paragraph() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("report.toml"), dir.path());
+    let text = pdf_text(&pdf, None);
+    let mut expected = vec![
+        "TỈNH ỦY HƯNG YÊN".to_string(),
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
+        "Số: 15/BC-BCĐ".into(),
+        "Hưng Yên, ngày 13 tháng 3 năm 2018".into(),
+        "BÁO CÁO".into(),
+        "Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018".into(),
+    ];
+    expected.extend(article());
+    expected.extend([
+        "Nơi nhận:".into(),
+        "- Thường trực Tỉnh ủy (b/c);".into(),
+        "- Lưu: VT.".into(),
+    ]);
+    assert_paragraphs_in_order(&text, &expected);
+    assert!(normalize(&text).contains("Độc lập - Tự do - Hạnh phúc"));
+    assert!(normalize(&text).contains("TM. BAN CHỈ ĐẠO TRƯỞNG BAN"));
+}
+
+#[test]
+fn markup_characters_in_data_stay_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    let literal = [
+        "Chi phí *ước tính* là 50% (theo _kế hoạch_) \\ không phải $100 hay <b>đậm</b> & [liên kết](x) `mã`.",
+        "# Không phải tiêu đề",
+        "1. Không phải danh sách",
+        "- Cũng không phải danh sách ~ | ^ {} ! = + @",
+        "> Không phải trích dẫn; ::: không phải chỉ thị",
+        "::: rule",
+    ];
+    let article = literal.join("\n\n");
+    let record = format!(
+        "title = \"Kiểm tra ký tự\"\nrecipients = [\"Lưu: VT\"]\narticle = '''\n{article}\n'''\n\
+         [issuer]\nname = \"SỞ NỘI VỤ\"\nnumber = \"01/BC-SNV\"\nplace = \"Hưng Yên\"\ndate = \"2019-02-05\"\n\
+         [signer]\nposition = \"GIÁM ĐỐC\"\nname = \"Nguyễn Văn A\"\n"
+    );
+    let data = dir.path().join("r.toml");
+    std::fs::write(&data, record).unwrap();
+    let out = dir.path().join("out");
+    let (pdf, docx) = render_to(&data, &out);
+    let mut expected: Vec<String> = literal.iter().map(|s| s.to_string()).collect();
+    expected.insert(0, "Hưng Yên, ngày 05 tháng 02 năm 2019".into());
+    assert_paragraphs_in_order(&pdf_text(&pdf, None), &expected);
+    assert_paragraphs_in_order(&docx_text(&docx), &expected[1..]);
+}
+
+#[test]
+fn every_font_is_embedded_and_subset() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("report.toml"), dir.path());
+    let listing = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    let rows: Vec<&str> = listing.lines().skip(2).collect();
+    assert!(rows.len() >= 3, "{listing}");
+    for row in rows {
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        let name = columns[0];
+        let n = columns.len();
+        // emb, sub, uni are the 5th-, 4th- and 3rd-last columns.
+        assert_eq!(&columns[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
+        assert!(
+            name.len() > 7 && name.as_bytes()[6] == b'+',
+            "subset names start ABCDEF+: {name}"
+        );
+        assert!(name.contains("LiberationSerif"), "{name}");
+    }
+}
+
+#[test]
+fn qpdf_finds_the_structure_sound() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("bao-cao-nam.toml"), dir.path());
+    let report = tool("qpdf", &["--check", pdf.to_str().unwrap()]);
+    assert!(
+        report.contains("No syntax or stream encoding errors found"),
+        "{report}"
+    );
+}
+
+#[test]
+fn samples_conform_to_pdf_a_2b() {
+    use page_validation::{validate_pdf_bytes, ValidationOptions, ValidationProfile};
+    for name in ["report.toml", "bao-cao-nam.toml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (pdf, _) = render_to(&sample(name), dir.path());
+        let bytes = std::fs::read(&pdf).unwrap();
+        // The profile is read from the file's own claim, and checked against it.
+        let declared = validate_pdf_bytes(&bytes, &ValidationOptions::default()).unwrap();
+        assert_eq!(declared.profile, ValidationProfile::PdfA2b);
+        let report = validate_pdf_bytes(
+            &bytes,
+            &ValidationOptions::default().profile(ValidationProfile::PdfA2b),
+        )
+        .unwrap();
+        let failures: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
+        assert!(report.is_compliant, "{name}: {failures:#?}");
+        assert!(report.rules.total > 0);
+    }
+}
+
+#[test]
+fn page_numbers_are_centred_in_the_top_margin_from_page_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("bao-cao-nam.toml"), dir.path());
+    let pages = page_count(&pdf);
+    assert!(
+        pages >= 4,
+        "the long sample runs to several pages, got {pages}"
+    );
+    let top_margin = 20.0 * 72.0 / 25.4;
+    let text_centre = (30.0 + 165.0 / 2.0) * 72.0 / 25.4;
+    let words = words(&pdf);
+    for page in 1..=pages {
+        let in_margin: Vec<&Word> = words
+            .iter()
+            .filter(|w| w.page == page && w.y_max < top_margin)
+            .collect();
+        if page == 1 {
+            assert!(
+                in_margin.is_empty(),
+                "page 1 shows no number: {in_margin:?}"
+            );
+            continue;
+        }
+        assert_eq!(in_margin.len(), 1, "page {page}: {in_margin:?}");
+        let number = in_margin[0];
+        assert_eq!(number.text, page.to_string());
+        let centre = (number.x_min + number.x_max) / 2.0;
+        assert!(
+            (centre - text_centre).abs() < 1.0,
+            "page {page}: centre {centre} vs {text_centre}"
+        );
+        // 14 pt high, upright: NĐ 30 asks for 13–14 pt.
+        let height = number.y_max - number.y_min;
+        assert!((12.0..17.0).contains(&height), "page {page}: {height}");
+    }
+}
+
+#[test]
+fn the_signature_block_never_stands_alone_on_its_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("bao-cao-nam.toml"), dir.path());
+    let last = page_count(&pdf);
+    let text = normalize(&pdf_text(&pdf, Some((last, last))));
+    let before = text.split("Nơi nhận:").next().unwrap();
+    // Besides the page number, at least two lines of the body come before the signature.
+    assert!(before.split_whitespace().count() > 12, "{text}");
+}
+
+#[test]
+fn docx_holds_the_same_text_and_python_docx_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, docx) = render_to(&sample("report.toml"), dir.path());
+    assert_paragraphs_in_order(&docx_text(&docx), &article());
+    let script = "import sys, docx\nd = docx.Document(sys.argv[1])\nprint(d.core_properties.title)\nprint(d.core_properties.author)\nfor p in d.paragraphs: print(p.text)\nprint(d.sections[0].different_first_page_header_footer)\n";
+    let out = tool("python3", &["-c", script, docx.to_str().unwrap()]);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("BAN CHỈ ĐẠO CÔNG TÁC THÔNG TIN ĐỐI NGOẠI")
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some("True"),
+        "page 1 has its own (empty) header"
+    );
+    assert_paragraphs_in_order(&out, &article());
+}
+
+#[test]
+fn libreoffice_paginates_the_docx_like_the_pdf() {
+    for name in ["report.toml", "bao-cao-nam.toml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (pdf, docx) = render_to(&sample(name), dir.path());
+        let converted = dir.path().join("lo");
+        let profile = format!(
+            "-env:UserInstallation=file://{}",
+            dir.path().join("profile").display()
+        );
+        tool(
+            "soffice",
+            &[
+                &profile,
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                converted.to_str().unwrap(),
+                docx.to_str().unwrap(),
+            ],
+        );
+        let lo_pdf = converted.join(docx.with_extension("pdf").file_name().unwrap());
+        assert_eq!(page_count(&lo_pdf), page_count(&pdf), "{name}");
+        assert_paragraphs_in_order(
+            &pdf_text(&lo_pdf, None),
+            &["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".to_string()],
+        );
+        // The national name must not wrap in LibreOffice either.
+        let first_page = pdf_text(&lo_pdf, Some((1, 1)));
+        assert!(
+            first_page
+                .lines()
+                .any(|l| l.trim() == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+            "{first_page}"
+        );
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (pdf_a, docx_a) = render_to(&sample("bao-cao-nam.toml"), a.path());
+    let (pdf_b, docx_b) = render_to(&sample("bao-cao-nam.toml"), b.path());
+    assert!(std::fs::read(pdf_a).unwrap() == std::fs::read(pdf_b).unwrap());
+    assert!(std::fs::read(docx_a).unwrap() == std::fs::read(docx_b).unwrap());
+}
+
+#[test]
+fn a_csv_row_renders_like_the_toml_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("report.csv"), dir.path());
+    let mut expected = vec!["Số: 15/BC-BCĐ".to_string()];
+    expected.extend(article().into_iter().take(2));
+    expected.push("- Ban Tuyên giáo Trung ương (b/c);".into());
+    assert_paragraphs_in_order(&pdf_text(&pdf, None), &expected);
+}
+
+#[test]
+fn metadata_comes_from_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("report.toml"), dir.path());
+    let info = tool("pdfinfo", &["-isodates", pdf.to_str().unwrap()]);
+    assert!(
+        info.contains("Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018"),
+        "{info}"
+    );
+    assert!(
+        info.contains("BAN CHỈ ĐẠO CÔNG TÁC THÔNG TIN ĐỐI NGOẠI"),
+        "{info}"
+    );
+    assert!(info.contains("2018-03-13T00:00:00+07"), "{info}");
+    assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
+}
+
+/// The text of a DOCX's body, read from `word/document.xml`, one paragraph per line.
+fn docx_text(docx: &Path) -> String {
+    let file = std::fs::File::open(docx).unwrap();
+    let mut archive = zip::ZipArchive::new(file).expect("the DOCX is a zip package");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut text = String::new();
+    for paragraph in xml.split("</w:p>") {
+        for piece in paragraph.split("<w:t").skip(1) {
+            let body = piece.split_once('>').unwrap().1;
+            let content = body.split("</w:t>").next().unwrap();
+            text.push_str(
+                &content
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&apos;", "'")
+                    .replace("&amp;", "&"),
+            );
+        }
+        text.push('\n');
+    }
+    text
+}

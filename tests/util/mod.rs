@@ -1,0 +1,183 @@
+//! Helpers shared by the integration tests: running the binary, reading PDFs and DOCX files
+//! with independent tools (poppler, qpdf, python-docx, LibreOffice).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A sample file.
+pub fn sample(name: &str) -> PathBuf {
+    root().join("samples/hung-yen-2018").join(name)
+}
+
+/// Runs `vanban` with arguments.
+pub fn vanban(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vanban"))
+        .args(args)
+        .output()
+        .expect("the vanban binary runs")
+}
+
+/// Runs `vanban render DATA -o DIR` and returns the written PDF and DOCX paths.
+pub fn render_to(data: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let out = vanban(&[
+        "render",
+        data.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "render failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pdf = None;
+    let mut docx = None;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => pdf = Some(path),
+            Some("docx") => docx = Some(path),
+            _ => {}
+        }
+    }
+    (
+        pdf.expect("a PDF was written"),
+        docx.expect("a DOCX was written"),
+    )
+}
+
+/// Runs an external tool; panics with its output when it fails.
+pub fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); .ci/run installs it"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("tool output is UTF-8")
+}
+
+/// The text poppler extracts from a PDF (pages `first..=last` when given).
+pub fn pdf_text(pdf: &Path, pages: Option<(usize, usize)>) -> String {
+    let mut args = vec!["-enc".to_string(), "UTF-8".to_string()];
+    if let Some((first, last)) = pages {
+        args.extend([
+            "-f".into(),
+            first.to_string(),
+            "-l".into(),
+            last.to_string(),
+        ]);
+    }
+    args.extend([pdf.to_str().unwrap().to_string(), "-".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tool("pdftotext", &args)
+}
+
+/// The number of pages poppler counts.
+pub fn page_count(pdf: &Path) -> usize {
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo reports pages")
+}
+
+/// NFC with every run of white space folded to one space: how text is compared across line
+/// breaks, which a PDF does not store.
+pub fn normalize(text: &str) -> String {
+    text.nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Asserts that each paragraph occurs in `haystack`, whole and in order.
+pub fn assert_paragraphs_in_order(haystack: &str, paragraphs: &[String]) {
+    let haystack = normalize(haystack);
+    let mut from = 0;
+    for paragraph in paragraphs {
+        let needle = normalize(paragraph);
+        match haystack[from..].find(&needle) {
+            Some(at) => from += at + needle.len(),
+            None => panic!(
+                "paragraph not found in order:\n{needle}\n--- in ---\n{}",
+                &haystack[from..]
+            ),
+        }
+    }
+}
+
+/// The paragraphs of a text: blocks separated by blank lines.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A word poppler found, with its box in points (origin top-left).
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub page: usize,
+    pub text: String,
+    pub x_min: f32,
+    pub y_min: f32,
+    pub x_max: f32,
+    pub y_max: f32,
+}
+
+/// Every word of a PDF with its bounding box, from `pdftotext -bbox`.
+pub fn words(pdf: &Path) -> Vec<Word> {
+    let html = tool(
+        "pdftotext",
+        &["-bbox", "-enc", "UTF-8", pdf.to_str().unwrap(), "-"],
+    );
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page ") {
+            page += 1;
+        }
+        let Some(rest) = line.strip_prefix("<word ") else {
+            continue;
+        };
+        let attr = |name: &str| -> f32 {
+            let key = format!("{name}=\"");
+            let start = rest.find(&key).unwrap() + key.len();
+            rest[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        let text = rest
+            .split('>')
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        words.push(Word {
+            page,
+            text,
+            x_min: attr("xMin"),
+            y_min: attr("yMin"),
+            x_max: attr("xMax"),
+            y_max: attr("yMax"),
+        });
+    }
+    words
+}
