@@ -145,9 +145,20 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         let result = engine
             .render(record, template, &formats)
             .and_then(|outputs| {
-                // Every format is rendered in memory before the first file is written.
+                // Every format is rendered in memory before the first file is written; if a
+                // later file cannot be written, the earlier ones of the record are taken back,
+                // so a record is either wholly written or not at all.
+                let mut written: Vec<&Path> = Vec::new();
                 for ((_, bytes), (_, path)) in outputs.iter().zip(files) {
-                    output::write_atomic(path, bytes)?;
+                    if let Err(error) = output::write_atomic(path, bytes) {
+                        for done in written {
+                            let _ = std::fs::remove_file(done);
+                        }
+                        return Err(error);
+                    }
+                    written.push(path);
+                }
+                for path in written {
                     eprintln!("wrote {}", path.display());
                 }
                 Ok(())

@@ -103,7 +103,7 @@ fn missing_glyphs_message(missing: &[MissingGlyph]) -> String {
         .iter()
         .map(|m| {
             format!(
-                "'{}' (U+{:04X}) in paragraph {}: «{}»",
+                "'{}' (U+{:04X}) in paragraph {} of the document: «{}»",
                 m.ch.escape_debug(),
                 u32::from(m.ch),
                 m.paragraph,

@@ -13,6 +13,17 @@ pub fn mm(value: f32) -> f32 {
     value * PT_PER_MM
 }
 
+/// The number of days in a month of the Gregorian calendar.
+pub fn days_in_month(year: i32, month: u8) -> u8 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// A whole document: page setup, page headers and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {

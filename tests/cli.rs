@@ -28,6 +28,40 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
+fn render_with(data: &str, template: &str, output: &str) -> std::process::Output {
+    vanban(&["render", data, "-t", template, "-o", output])
+}
+
+/// Renders a record written to `r.toml` (inside `sub` of a fresh folder) into `out/`.
+fn render_record(sub: &str, text: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join(sub);
+    std::fs::create_dir_all(&folder).unwrap();
+    let data = write(&folder, "r.toml", text);
+    let out = vanban(&[
+        "render",
+        &data,
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    (dir, out)
+}
+
+/// Asserts the exit status, that the message says `needle`, and that no document was written.
+fn assert_fails(dir: &Path, out: &std::process::Output, code: i32, needle: &str) {
+    let message = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{message}");
+    assert!(
+        message.contains(needle),
+        "expected «{needle}» in: {message}"
+    );
+    assert!(
+        files_in(&dir.join("out")).is_empty(),
+        "{:?}",
+        files_in(&dir.join("out"))
+    );
+}
+
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
@@ -43,20 +77,13 @@ fn files_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_missing_signer_is_named_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let record = RECORD.split("[signer]").next().unwrap();
-    let data = write(dir.path(), "r.toml", record);
-    let out_dir = dir.path().join("out");
-    let out = vanban(&["render", &data, "-o", out_dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
-    assert!(message.contains("r.toml"), "{message}");
-    assert!(
-        message.contains("`signer.position`, `signer.name`"),
-        "{message}"
+    let (dir, out) = render_record(".", RECORD.split("[signer]").next().unwrap());
+    assert_fails(
+        dir.path(),
+        &out,
+        1,
+        "r.toml: missing fields `signer.position`, `signer.name` (the template bao-cao needs them)",
     );
-    assert!(message.contains("bao-cao"), "{message}");
-    assert!(files_in(&out_dir).is_empty(), "{:?}", files_in(&out_dir));
 }
 
 #[test]
@@ -68,14 +95,7 @@ fn a_template_error_names_the_template_line_and_variable() {
         "mine.j2",
         "::: align=center\n{{ title }}\n{{ meeting.chair }}\n:::\n",
     );
-    let out = vanban(&[
-        "render",
-        &data,
-        "-t",
-        &template,
-        "-o",
-        dir.path().join("x.pdf").to_str().unwrap(),
-    ]);
+    let out = render_with(&data, &template, dir.path().join("x.pdf").to_str().unwrap());
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.contains("mine.j2 line 3"), "{message}");
@@ -88,14 +108,7 @@ fn a_template_syntax_error_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let data = write(dir.path(), "r.toml", RECORD);
     let template = write(dir.path(), "bad.j2", "a\nb {% if %}\n");
-    let out = vanban(&[
-        "render",
-        &data,
-        "-t",
-        &template,
-        "-o",
-        dir.path().to_str().unwrap(),
-    ]);
+    let out = render_with(&data, &template, dir.path().to_str().unwrap());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.j2 line 2"), "{}", stderr(&out));
 }
@@ -109,14 +122,7 @@ fn malformed_markup_names_its_line() {
         "m.j2",
         "{{ title }}\n\n::: columns 40% 60%\nleft\n",
     );
-    let out = vanban(&[
-        "render",
-        &data,
-        "-t",
-        &template,
-        "-o",
-        dir.path().join("x.pdf").to_str().unwrap(),
-    ]);
+    let out = render_with(&data, &template, dir.path().join("x.pdf").to_str().unwrap());
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("line 3: `::: columns` is never closed"),
@@ -142,23 +148,16 @@ fn a_ragged_csv_row_is_named_by_line() {
 
 #[test]
 fn a_character_no_font_can_draw_is_named_with_its_code_point() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = write(
-        dir.path(),
-        "r.toml",
+    let (dir, out) = render_record(
+        ".",
         &RECORD.replace("Nội dung báo cáo.", "Nội dung ☃ báo cáo."),
     );
-    let out = vanban(&[
-        "render",
-        &data,
-        "-o",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
-    assert!(message.contains("U+2603"), "{message}");
-    assert!(message.contains("Nội dung ☃ báo cáo"), "{message}");
-    assert!(files_in(&dir.path().join("out")).is_empty());
+    assert_fails(
+        dir.path(),
+        &out,
+        1,
+        "'☃' (U+2603) in paragraph 8 of the document: «Nội dung ☃ báo cáo.»",
+    );
 }
 
 #[test]
@@ -240,51 +239,33 @@ fn a_folder_output_names_files_after_number_and_date() {
 
 #[test]
 fn an_impossible_date_is_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = write(
-        dir.path(),
-        "r.toml",
-        &RECORD.replace("2018-03-13", "2018-02-30"),
-    );
-    let out = vanban(&[
-        "render",
-        &data,
-        "-o",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("`2018-02-30` is not a date"),
-        "{}",
-        stderr(&out)
-    );
+    let (dir, out) = render_record(".", &RECORD.replace("2018-03-13", "2018-02-30"));
+    assert_fails(dir.path(), &out, 1, "`2018-02-30` is not a date");
 }
 
 #[test]
 fn a_referenced_file_outside_the_data_folder_is_refused() {
+    let record = RECORD.replace(
+        "article = \"Nội dung báo cáo.\"",
+        "article = { file = \"../secret.txt\" }",
+    );
     let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "secret.txt", "bí mật");
     let inner = dir.path().join("inner");
     std::fs::create_dir(&inner).unwrap();
-    write(dir.path(), "secret.txt", "bí mật");
-    let data = write(
-        &inner,
-        "r.toml",
-        &RECORD.replace(
-            "article = \"Nội dung báo cáo.\"",
-            "article = { file = \"../secret.txt\" }",
-        ),
-    );
+    let data = write(&inner, "r.toml", &record);
     let out = vanban(&[
         "render",
         &data,
         "-o",
         dir.path().join("out").to_str().unwrap(),
     ]);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(
-        stderr(&out).contains("outside the data file's folder"),
-        "{}",
-        stderr(&out)
+    // A data file that cannot be read whole is an input error: exit status 2.
+    assert_fails(
+        dir.path(),
+        &out,
+        2,
+        "field `article`: the file `../secret.txt` is outside the data file's folder",
     );
 }
 

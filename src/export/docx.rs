@@ -20,7 +20,8 @@ use crate::error::{Error, Result};
 use crate::fonts::{FontBook, DOCX_FAMILY};
 use crate::layout::widest_line;
 use crate::model::{
-    Align, Block, Document, Inline, Metadata, Paragraph, ParagraphStyle, Rule, RuleLength,
+    days_in_month, Align, Block, Document, Inline, Metadata, Paragraph, ParagraphStyle, Rule,
+    RuleLength,
 };
 
 /// Twips (1/20 point) from points.
@@ -64,32 +65,28 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         docx = docx.add_style(style);
     }
     let writer = Writer { fonts };
-    for child in writer.blocks(&document.body, text_width) {
-        docx = match child {
-            Child::Paragraph(p) => docx.add_paragraph(*p),
-            Child::Table(t) => docx.add_table(*t),
-        };
-    }
+    docx = add_children(
+        docx,
+        writer.blocks(&document.body, text_width),
+        Docx::add_paragraph,
+        Docx::add_table,
+    );
     if !document.header.is_empty() {
-        let mut header = Header::new();
-        for child in writer.blocks(&document.header, text_width) {
-            header = match child {
-                Child::Paragraph(p) => header.add_paragraph(*p),
-                Child::Table(t) => header.add_table(*t),
-            };
-        }
+        let header = writer.blocks(&document.header, text_width);
+        let header = add_children(
+            Header::new(),
+            header,
+            Header::add_paragraph,
+            Header::add_table,
+        );
         // A different first page: NĐ 30 puts no number on page 1.
-        let mut first = Header::new();
-        let first_children = writer.blocks(&document.first_header, text_width);
-        if first_children.is_empty() {
-            first = first.add_paragraph(DocxParagraph::new());
-        }
-        for child in first_children {
-            first = match child {
-                Child::Paragraph(p) => first.add_paragraph(*p),
-                Child::Table(t) => first.add_table(*t),
-            };
-        }
+        let first = writer.blocks(&document.first_header, text_width);
+        let first = add_children(
+            Header::new(),
+            first,
+            Header::add_paragraph,
+            Header::add_table,
+        );
         docx = docx.header(header).first_header(first).title_pg();
     }
     let mut packed = Cursor::new(Vec::new());
@@ -97,6 +94,27 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         .pack(&mut packed)
         .map_err(|e| Error::Docx(e.to_string()))?;
     finish_package(packed.into_inner(), &document.meta)
+}
+
+/// Adds paragraphs and tables to a document, header or table cell, which Word wants to end
+/// with a paragraph.
+fn add_children<T>(
+    mut target: T,
+    children: Vec<Child>,
+    paragraph: fn(T, DocxParagraph) -> T,
+    table: fn(T, Table) -> T,
+) -> T {
+    let ends_with_paragraph = matches!(children.last(), Some(Child::Paragraph(_)));
+    for child in children {
+        target = match child {
+            Child::Paragraph(p) => paragraph(target, *p),
+            Child::Table(t) => table(target, *t),
+        };
+    }
+    if !ends_with_paragraph {
+        target = paragraph(target, DocxParagraph::new());
+    }
+    target
 }
 
 enum Child {
@@ -163,17 +181,14 @@ impl Writer<'_> {
                         .collect();
                     let mut cells = Vec::new();
                     for (blocks, &column) in columns.cells.iter().zip(&grid) {
-                        let mut cell = TableCell::new().width(column, WidthType::Dxa);
+                        let cell = TableCell::new().width(column, WidthType::Dxa);
                         let children = self.blocks(blocks, column as f32 / 20.0);
-                        if children.is_empty() {
-                            cell = cell.add_paragraph(DocxParagraph::new());
-                        }
-                        for child in children {
-                            cell = match child {
-                                Child::Paragraph(p) => cell.add_paragraph(*p),
-                                Child::Table(t) => cell.add_table(*t),
-                            };
-                        }
+                        let cell = add_children(
+                            cell,
+                            children,
+                            TableCell::add_paragraph,
+                            TableCell::add_table,
+                        );
                         cells.push(cell);
                     }
                     let total: usize = grid.iter().sum();
@@ -380,14 +395,7 @@ fn previous_day(year: i32, month: u8, day: u8) -> (i32, u8, u8) {
     } else {
         (year, month - 1)
     };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let last = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    (year, month, last)
+    (year, month, days_in_month(year, month))
 }
 
 /// Replaces the bare `Normal` style docx-rs writes with NĐ 30 body text.

@@ -53,13 +53,7 @@ pub fn parse_date(text: &str) -> Option<Date> {
     if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
         return None;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
+    let days_in_month = i64::from(crate::model::days_in_month(year as i32, month as u8));
     if let Some(d) = day {
         if !(1..=days_in_month).contains(&d) {
             return None;
