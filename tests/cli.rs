@@ -297,3 +297,24 @@ fn several_records_need_a_folder() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("holds 2 records"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_record_is_written_wholly_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "r.toml", RECORD);
+    let out_dir = dir.path().join("out");
+    // A folder where the DOCX should go makes its rename fail after the PDF is in place.
+    std::fs::create_dir_all(out_dir.join("05-BC-SNV_2018-03-13.docx")).unwrap();
+    let out = vanban(&["render", &data, "-o", out_dir.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("05-BC-SNV_2018-03-13.docx"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        files_in(&out_dir),
+        ["05-BC-SNV_2018-03-13.docx"],
+        "the PDF was taken back, no temporary file is left"
+    );
+}
