@@ -110,7 +110,7 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         None => None,
     };
     let target = target(args, records.len())?;
-    let engine = Engine::new(templates);
+    let engine = Engine::new(templates).with_root(args.root.clone());
 
     // Decide every file name first: two records that would share a name is an error before
     // anything is written.

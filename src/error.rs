@@ -60,6 +60,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A picture cannot be used.
+    #[error("picture {}: {message}", path.display())]
+    Image {
+        /// The picture file as the markup named it.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// Characters that no embedded font can draw.
     #[error("{}", missing_glyphs_message(.0))]
     MissingGlyphs(Vec<MissingGlyph>),

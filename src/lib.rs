@@ -24,6 +24,7 @@ pub mod data;
 pub mod error;
 pub mod export;
 pub mod fonts;
+pub mod images;
 pub mod layout;
 pub mod markup;
 pub mod model;
@@ -70,6 +71,7 @@ pub struct Engine {
     fonts: FontBook,
     pdf_fonts: export::pdf::PdfFonts,
     templates: Templates,
+    root: Option<std::path::PathBuf>,
 }
 
 impl Engine {
@@ -79,7 +81,15 @@ impl Engine {
             fonts: FontBook::embedded(),
             pdf_fonts: export::pdf::PdfFonts::new(),
             templates,
+            root: None,
         }
+    }
+
+    /// Lets pictures named in the data come from anywhere inside `root` (default: the data
+    /// file's folder).
+    pub fn with_root(mut self, root: Option<std::path::PathBuf>) -> Self {
+        self.root = root;
+        self
     }
 
     /// The fonts used for layout.
@@ -112,7 +122,21 @@ impl Engine {
             });
         }
         let markup = self.templates.render(template, record)?;
-        let mut document = markup::parse(&markup)?;
+        let base = record
+            .file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let base = if base.as_os_str().is_empty() {
+            std::path::PathBuf::from(".")
+        } else {
+            base
+        };
+        let resources = markup::Resources {
+            root: self.root.clone().unwrap_or_else(|| base.clone()),
+            base,
+        };
+        let mut document = markup::parse(&markup, &resources)?;
         document.meta = metadata(record)?;
         Ok(document)
     }

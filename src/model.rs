@@ -101,6 +101,12 @@ pub enum Block {
     Columns(Columns),
     /// Blocks that must stay on one page together.
     Keep(Vec<Block>),
+    /// A table that may run over several pages, repeating its header rows.
+    Table(Table),
+    /// A picture, scaled to fit, with an optional caption under it.
+    Image(Image),
+    /// Starts a new page and a new section whose page numbers restart at 1 (an appendix).
+    SectionBreak,
 }
 
 /// Horizontal alignment of a paragraph's lines.
@@ -231,6 +237,100 @@ pub struct Columns {
     pub keep_with_previous: bool,
 }
 
+/// How wide a table column is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColumnWidth {
+    /// A fixed width in points.
+    Fixed(f32),
+    /// A share of the table's width (0–1).
+    Share(f32),
+    /// What the content needs, from what is left.
+    Auto,
+}
+
+/// A table: columns, rows of cells, header rows that repeat on every page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// One width per column.
+    pub columns: Vec<ColumnWidth>,
+    /// The rows, header rows first.
+    pub rows: Vec<TableRow>,
+    /// How many of the first rows are header rows.
+    pub header_rows: usize,
+    /// Whether cells are ruled (official header and signature tables are not).
+    pub borders: bool,
+}
+
+/// A table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// The cells, left to right; their spans add up to the number of columns.
+    pub cells: Vec<TableCell>,
+}
+
+/// A table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableCell {
+    /// How many columns it covers (merged cells span more than one).
+    pub span: usize,
+    /// Its content.
+    pub blocks: Vec<Block>,
+}
+
+/// Cell padding in points, the same in the PDF and the DOCX: left and right as Word's default
+/// (0.19 cm), a little above and below.
+pub const CELL_PADDING_X: f32 = 5.4;
+/// See [`CELL_PADDING_X`].
+pub const CELL_PADDING_Y: f32 = 1.5;
+
+/// The encoded picture format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// PNG (may have transparency).
+    Png,
+    /// JPEG (kept as it is, never re-encoded).
+    Jpeg,
+}
+
+/// A picture file, checked and measured when the markup was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageData {
+    /// The file's bytes.
+    pub bytes: std::sync::Arc<Vec<u8>>,
+    /// PNG or JPEG.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width_px: u32,
+    /// Height in pixels.
+    pub height_px: u32,
+    /// The file, for messages.
+    pub path: std::path::PathBuf,
+}
+
+/// A picture in the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    /// The picture.
+    pub data: ImageData,
+    /// The width asked for, in points; `None`: natural size at 150 dpi, at most the text width.
+    pub width: Option<f32>,
+    /// The caption under it, if any (already numbered when asked: `Hình 1. …`).
+    pub caption: Option<Paragraph>,
+    /// The figure number the caption starts with (`Hình 1`), when numbered.
+    pub number: Option<usize>,
+}
+
+impl Image {
+    /// The size the picture is drawn at, within `available` width: the asked width or its
+    /// pixels at 150 dpi, never wider than the column, aspect kept.
+    pub fn size(&self, available: f32) -> (f32, f32) {
+        let natural = self.data.width_px as f32 * 72.0 / 150.0;
+        let width = self.width.unwrap_or(natural).min(available).max(1.0);
+        let height = width * self.data.height_px as f32 / self.data.width_px.max(1) as f32;
+        (width, height)
+    }
+}
+
 impl Document {
     /// A readable dump of the model, one block per line, for snapshot tests and debugging.
     pub fn dump(&self) -> String {
@@ -289,6 +389,34 @@ fn dump_blocks(out: &mut String, blocks: &[Block], depth: usize) {
             Block::Keep(blocks) => {
                 let _ = writeln!(out, "{pad}keep:");
                 dump_blocks(out, blocks, depth + 1);
+            }
+            Block::Table(table) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}table {:?} header {} borders {}",
+                    table.columns, table.header_rows, table.borders
+                );
+                for row in &table.rows {
+                    let _ = writeln!(out, "{pad}  row:");
+                    for cell in &row.cells {
+                        let _ = writeln!(out, "{pad}    cell span {}:", cell.span);
+                        dump_blocks(out, &cell.blocks, depth + 3);
+                    }
+                }
+            }
+            Block::Image(image) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}image {} {}x{} px width {:?} caption {:?}",
+                    image.data.path.display(),
+                    image.data.width_px,
+                    image.data.height_px,
+                    image.width,
+                    image.caption.as_ref().map(Paragraph::plain_text)
+                );
+            }
+            Block::SectionBreak => {
+                let _ = writeln!(out, "{pad}section-break");
             }
         }
     }

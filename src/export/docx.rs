@@ -10,18 +10,20 @@
 use std::io::{Cursor, Read as _, Write as _};
 
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, Docx, Header, LineSpacing, LineSpacingType, PageMargin,
-    PageNum, Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition,
-    ParagraphBorders, Run, RunFonts, SpecialIndentType, Style, StyleType, Table, TableCell,
-    TableCellMargins, TableLayoutType, TableRow, WidthType,
+    AlignmentType, BorderType, BreakType, Docx, FieldCharType, Header, HeightRule, InstrText,
+    LineSpacing, LineSpacingType, PageMargin, PageNum, PageNumType, PageSize,
+    Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic,
+    Run, RunFonts, Section, SpecialIndentType, Style, StyleType, Table, TableBorder,
+    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
+    WidthType,
 };
 
 use crate::error::{Error, Result};
 use crate::fonts::{FontBook, DOCX_FAMILY};
-use crate::layout::widest_line;
+use crate::layout::{column_widths, widest_line};
 use crate::model::{
-    days_in_month, Align, Block, Document, Inline, Metadata, Paragraph, ParagraphStyle, Rule,
-    RuleLength,
+    days_in_month, Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle,
+    Rule, RuleLength, Table as ModelTable, CELL_PADDING_X, CELL_PADDING_Y,
 };
 
 /// Twips (1/20 point) from points.
@@ -38,20 +40,29 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         .hi_ansi(DOCX_FAMILY)
         .cs(DOCX_FAMILY)
         .east_asia(DOCX_FAMILY);
+    let margin = PageMargin::new()
+        .top(twips(page.top))
+        .bottom(twips(page.bottom))
+        .left(twips(page.left))
+        .right(twips(page.right))
+        // The header's top edge: the PDF centres the page number in the top margin.
+        .header(twips(page.top * 0.35))
+        .footer(twips(page.bottom * 0.5));
+    let (width, height) = (twips(page.width) as u32, twips(page.height) as u32);
     let mut docx = Docx::new()
-        .page_size(twips(page.width) as u32, twips(page.height) as u32)
-        .page_margin(
-            PageMargin::new()
-                .top(twips(page.top))
-                .bottom(twips(page.bottom))
-                .left(twips(page.left))
-                .right(twips(page.right))
-                // The header's top edge: the PDF centres the page number in the top margin.
-                .header(twips(page.top * 0.35))
-                .footer(twips(page.bottom * 0.5)),
-        )
+        .page_size(width, height)
+        .page_margin(margin.clone())
         .default_fonts(family)
-        .default_size(28);
+        .default_size(28)
+        .add_style(
+            Style::new("Caption", StyleType::Paragraph)
+                .name("caption")
+                .based_on("Normal")
+                .next("Normal")
+                .italic()
+                .size(26)
+                .align(AlignmentType::Center),
+        );
     for level in 1..=3u8 {
         let mut style = Style::new(format!("Heading{level}"), StyleType::Paragraph)
             .name(format!("heading {level}"))
@@ -65,29 +76,62 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         docx = docx.add_style(style);
     }
     let writer = Writer { fonts };
-    docx = add_children(
-        docx,
-        writer.blocks(&document.body, text_width),
-        Docx::add_paragraph,
-        Docx::add_table,
-    );
-    if !document.header.is_empty() {
-        let header = writer.blocks(&document.header, text_width);
-        let header = add_children(
-            Header::new(),
-            header,
-            Header::add_paragraph,
-            Header::add_table,
-        );
-        // A different first page: NĐ 30 puts no number on page 1.
-        let first = writer.blocks(&document.first_header, text_width);
-        let first = add_children(
-            Header::new(),
-            first,
-            Header::add_paragraph,
-            Header::add_table,
-        );
-        docx = docx.header(header).first_header(first).title_pg();
+    // A different first page in every section: NĐ 30 puts no number on page 1, and an
+    // appendix (a new section) starts its numbering again.
+    let headers = || {
+        (!document.header.is_empty()).then(|| {
+            let header = writer.blocks(&document.header, text_width);
+            let first = writer.blocks(&document.first_header, text_width);
+            (
+                add_children(
+                    Header::new(),
+                    header,
+                    Header::add_paragraph,
+                    Header::add_table,
+                ),
+                add_children(
+                    Header::new(),
+                    first,
+                    Header::add_paragraph,
+                    Header::add_table,
+                ),
+            )
+        })
+    };
+    let sections: Vec<&[Block]> = document
+        .body
+        .split(|b| matches!(b, Block::SectionBreak))
+        .collect();
+    let count = sections.len();
+    for (index, blocks) in sections.into_iter().enumerate() {
+        let children = writer.blocks(blocks, text_width);
+        let restart = (index > 0).then(|| PageNumType::new().start(1));
+        if index + 1 < count {
+            let mut section = Section::new()
+                .page_size(PageSize::new().size(width, height))
+                .page_margin(margin.clone());
+            section = add_children(
+                section,
+                children,
+                Section::add_paragraph,
+                Section::add_table,
+            );
+            if let Some((header, first)) = headers() {
+                section = section.header(header).first_header(first).title_pg();
+            }
+            if let Some(restart) = restart {
+                section = section.page_num_type(restart);
+            }
+            docx = docx.add_section(section);
+        } else {
+            docx = add_children(docx, children, Docx::add_paragraph, Docx::add_table);
+            if let Some((header, first)) = headers() {
+                docx = docx.header(header).first_header(first).title_pg();
+            }
+            if let Some(restart) = restart {
+                docx = docx.page_num_type(restart);
+            }
+        }
     }
     let mut packed = Cursor::new(Vec::new());
     docx.build()
@@ -200,6 +244,16 @@ impl Writer<'_> {
                     out.push(Child::Table(Box::new(table)));
                     previous = None;
                 }
+                Block::Table(table) => {
+                    out.push(Child::Table(Box::new(self.table(table, width))));
+                    previous = None;
+                }
+                Block::Image(image) => {
+                    out.extend(self.image(image, width));
+                    previous = None;
+                }
+                // Sections are split off before the blocks are written.
+                Block::SectionBreak => {}
                 Block::Keep(inner) => {
                     let mut children = self.blocks(inner, width);
                     let count = children.len();
@@ -215,6 +269,119 @@ impl Writer<'_> {
                     out.extend(children);
                 }
             }
+        }
+        out
+    }
+
+    /// A real Word table: widths in twips as the PDF's, header rows marked to repeat.
+    fn table(&self, table: &ModelTable, width: f32) -> Table {
+        let widths = column_widths(table, width, self.fonts);
+        let grid: Vec<usize> = widths.iter().map(|w| twips(*w).max(0) as usize).collect();
+        let mut rows = Vec::new();
+        for (index, row) in table.rows.iter().enumerate() {
+            let mut cells = Vec::new();
+            let mut column = 0;
+            for cell in &row.cells {
+                let end = (column + cell.span).min(grid.len());
+                let cell_width: usize = grid[column.min(grid.len())..end].iter().sum();
+                let mut docx_cell = TableCell::new().width(cell_width, WidthType::Dxa);
+                if cell.span > 1 {
+                    docx_cell = docx_cell.grid_span(cell.span);
+                }
+                let inner = (cell_width as f32 / 20.0 - 2.0 * CELL_PADDING_X).max(1.0);
+                let children = self.blocks(&cell.blocks, inner);
+                cells.push(add_children(
+                    docx_cell,
+                    children,
+                    TableCell::add_paragraph,
+                    TableCell::add_table,
+                ));
+                column = end;
+            }
+            let mut docx_row = TableRow::new(cells);
+            if index < table.header_rows {
+                docx_row = docx_row
+                    .row_height(0.0)
+                    .height_rule(HeightRule::Auto)
+                    .cant_split();
+            }
+            rows.push(docx_row);
+        }
+        let mut docx_table = if table.borders {
+            let border = |position| TableBorder::new(position).size(4);
+            Table::new(rows).set_borders(
+                TableBorders::new()
+                    .set(border(TableBorderPosition::Top))
+                    .set(border(TableBorderPosition::Bottom))
+                    .set(border(TableBorderPosition::Left))
+                    .set(border(TableBorderPosition::Right))
+                    .set(border(TableBorderPosition::InsideH))
+                    .set(border(TableBorderPosition::InsideV)),
+            )
+        } else {
+            Table::without_borders(rows)
+        };
+        let padding_x = twips(CELL_PADDING_X).max(0) as usize;
+        let padding_y = twips(CELL_PADDING_Y).max(0) as usize;
+        docx_table = docx_table
+            .set_grid(grid.clone())
+            .width(grid.iter().sum(), WidthType::Dxa)
+            .layout(TableLayoutType::Fixed)
+            .margins(TableCellMargins::new().margin(padding_y, padding_x, padding_y, padding_x));
+        docx_table
+    }
+
+    /// An inline picture in a centred paragraph, and its caption (`SEQ` field for the number).
+    fn image(&self, image: &Image, width: f32) -> Vec<Child> {
+        let (w, h) = image.size(width);
+        let emu = |points: f32| (points * 12_700.0).round().max(1.0) as u32;
+        let picture = Pic::new_with_dimensions(
+            image.data.bytes.as_ref().clone(),
+            image.data.width_px,
+            image.data.height_px,
+        )
+        .size(emu(w), emu(h));
+        let mut out = vec![Child::Paragraph(Box::new(
+            DocxParagraph::new()
+                .align(AlignmentType::Center)
+                .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None)
+                .line_spacing(LineSpacing::new().before(60).after(0))
+                .keep_next(image.caption.is_some())
+                .add_run(Run::new().add_image(picture)),
+        ))];
+        if let Some(caption) = &image.caption {
+            let mut p = paragraph_properties(DocxParagraph::new(), &caption.style).style("Caption");
+            let text = caption.plain_text();
+            let style = match caption.inlines.first() {
+                Some(Inline::Text(run)) => run.style,
+                _ => return out,
+            };
+            let styled = |run: Run| {
+                let run = run.size(half_points(style.size));
+                if style.italic {
+                    run.italic()
+                } else {
+                    run.disable_italic()
+                }
+            };
+            let label = image.number.map(|n| (format!("Hình {n}"), n));
+            let rest = match &label {
+                Some((prefix, n)) if text.starts_with(prefix.as_str()) => {
+                    p =
+                        p.add_run(styled(Run::new().add_text("Hình ")))
+                            .add_run(Run::new().add_field_char(FieldCharType::Begin, false))
+                            .add_run(Run::new().add_instr_text(InstrText::Unsupported(
+                                " SEQ Hình \\* ARABIC ".into(),
+                            )))
+                            .add_run(Run::new().add_field_char(FieldCharType::Separate, false))
+                            .add_run(styled(Run::new().add_text(n.to_string())))
+                            .add_run(Run::new().add_field_char(FieldCharType::End, false));
+                    text[prefix.len()..].to_string()
+                }
+                _ => text,
+            };
+            p = p.add_run(styled(Run::new().add_text(rest)));
+            out.push(Child::Paragraph(Box::new(p)));
         }
         out
     }
@@ -344,6 +511,9 @@ fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
         let content = match name.as_str() {
             "docProps/core.xml" => core_xml(meta).into_bytes(),
             "word/styles.xml" => normal_style(&String::from_utf8_lossy(&content)).into_bytes(),
+            "word/document.xml" => {
+                mark_header_rows(&String::from_utf8_lossy(&content)).into_bytes()
+            }
             _ => content,
         };
         writer.start_file(name, options).map_err(|e| error(&e))?;
@@ -396,6 +566,16 @@ fn previous_day(year: i32, month: u8, day: u8) -> (i32, u8, u8) {
         (year, month - 1)
     };
     (year, month, days_in_month(year, month))
+}
+
+/// docx-rs cannot mark a row as a header row (`w:tblHeader`, repeated on every page): header
+/// rows are written with a zero automatic height, which no other row has, and that mark is
+/// replaced here.
+fn mark_header_rows(document: &str) -> String {
+    document.replace(
+        r#"<w:trHeight w:val="0" w:hRule="auto" />"#,
+        "<w:tblHeader />",
+    )
 }
 
 /// Replaces the bare `Normal` style docx-rs writes with NĐ 30 body text.

@@ -3,7 +3,8 @@
 //! depend only on the input.
 
 use krilla::configure::{Archival, ConfigurationBuilder, ValidationError, Validator};
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
+use krilla::image::Image as PdfImage;
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
 use krilla::page::PageSettings;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
@@ -12,7 +13,38 @@ use krilla::{Document, SerializeSettings};
 use crate::error::{Error, Result};
 use crate::fonts::{Face4, FontBook};
 use crate::layout::{Item, Page};
-use crate::model::Metadata;
+use crate::model::{ImageData, ImageFormat, Metadata};
+
+/// Pictures converted for krilla once per document: one used twice is embedded once.
+#[derive(Default)]
+struct Pictures {
+    converted: Vec<(std::sync::Arc<Vec<u8>>, PdfImage)>,
+}
+
+impl Pictures {
+    fn get(&mut self, data: &ImageData) -> Result<PdfImage> {
+        if let Some((_, image)) = self
+            .converted
+            .iter()
+            .find(|(bytes, _)| std::sync::Arc::ptr_eq(bytes, &data.bytes))
+        {
+            return Ok(image.clone());
+        }
+        let bytes: krilla::Data = data.bytes.clone().into();
+        // JPEG stays JPEG (DCT-encoded in the PDF); PNG keeps its transparency as a soft mask,
+        // which PDF/A-2 allows. PDF/A forbids asking viewers to interpolate.
+        let image = match data.format {
+            ImageFormat::Jpeg => PdfImage::from_jpeg(bytes, false),
+            ImageFormat::Png => PdfImage::from_png(bytes, false),
+        }
+        .map_err(|e| Error::Image {
+            path: data.path.clone(),
+            message: format!("cannot be embedded ({e})"),
+        })?;
+        self.converted.push((data.bytes.clone(), image.clone()));
+        Ok(image)
+    }
+}
 
 /// The embedded faces as krilla fonts: made once per process, shared by every document.
 #[derive(Clone)]
@@ -61,6 +93,7 @@ pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8
         ..SerializeSettings::default()
     };
     let mut document = Document::new_with(settings);
+    let mut pictures = Pictures::default();
     for page in pages {
         let settings = PageSettings::from_wh(page.width, page.height)
             .ok_or_else(|| Error::Pdf("the page has no size".into()))?;
@@ -93,12 +126,7 @@ pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8
                     );
                 }
                 Item::Rule(rule) => {
-                    let rect = Rect::from_xywh(
-                        rule.x,
-                        rule.y - rule.thickness / 2.0,
-                        rule.width,
-                        rule.thickness,
-                    );
+                    let rect = Rect::from_xywh(rule.x, rule.y, rule.width, rule.height);
                     let mut builder = PathBuilder::new();
                     if let Some(rect) = rect {
                         builder.push_rect(rect);
@@ -106,6 +134,14 @@ pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8
                     if let Some(path) = builder.finish() {
                         surface.draw_path(&path);
                     }
+                }
+                Item::Image(image) => {
+                    let picture = pictures.get(&image.data)?;
+                    let size = Size::from_wh(image.width, image.height)
+                        .ok_or_else(|| Error::Pdf("a picture has no size".into()))?;
+                    surface.push_transform(&Transform::from_translate(image.x, image.y));
+                    surface.draw_image(picture, size);
+                    surface.pop();
                 }
             }
         }
@@ -159,6 +195,12 @@ fn convert_error(error: krilla::error::KrillaError) -> Error {
         KrillaError::DuplicateTagId(id, _) | KrillaError::UnknownTagId(id, _) => {
             Error::Pdf(format!("bad tag {id:?}"))
         }
+        KrillaError::Image(_, _, message) => {
+            Error::Pdf(format!("a picture cannot be embedded ({message})"))
+        }
+        KrillaError::SixteenBitImage(_, _) => Error::Pdf(
+            "a 16-bit picture needs a newer PDF version; save it with 8 bits per channel".into(),
+        ),
     }
 }
 

@@ -9,8 +9,10 @@ use crate::fonts::Face4;
 /// One laid-out page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The page's number, from 1.
+    /// The page's position in the file, from 1.
     pub number: usize,
+    /// The number printed on it: counted from 1 in each section (an appendix restarts it).
+    pub label: usize,
     /// Paper width.
     pub width: f32,
     /// Paper height.
@@ -24,8 +26,25 @@ pub struct Page {
 pub enum Item {
     /// A run of glyphs in one face and size.
     Text(TextItem),
-    /// A horizontal line.
+    /// A filled rectangle: a rule or a table border.
     Rule(RuleItem),
+    /// A picture.
+    Image(ImageItem),
+}
+
+/// A picture scaled into a box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageItem {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Drawn width.
+    pub width: f32,
+    /// Drawn height.
+    pub height: f32,
+    /// The picture.
+    pub data: crate::model::ImageData,
 }
 
 /// A run of glyphs in one face and size, on one baseline.
@@ -69,17 +88,17 @@ pub struct PlacedGlyph {
     pub text_range: Range<usize>,
 }
 
-/// A horizontal line; `y` is the line's centre.
+/// A filled rectangle (a rule is a thin one).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RuleItem {
-    /// Left end.
+    /// Left edge.
     pub x: f32,
-    /// Vertical centre of the stroke.
+    /// Top edge.
     pub y: f32,
-    /// Length.
+    /// Width.
     pub width: f32,
-    /// Stroke thickness.
-    pub thickness: f32,
+    /// Height (a horizontal rule's thickness).
+    pub height: f32,
 }
 
 /// Laid-out content not yet on a page: items relative to the frame's top-left corner.
@@ -91,6 +110,8 @@ pub struct Frame {
     pub items: Vec<Item>,
     /// Distance from the top to the first baseline, if there is text.
     pub first_baseline: Option<f32>,
+    /// Heights (from the top) where the content may be cut across pages: under each line.
+    pub breaks: Vec<f32>,
 }
 
 impl Item {
@@ -105,6 +126,20 @@ impl Item {
                 rule.x += dx;
                 rule.y += dy;
             }
+            Item::Image(image) => {
+                image.x += dx;
+                image.y += dy;
+            }
+        }
+    }
+
+    /// The top of the item.
+    pub fn top(&self) -> f32 {
+        match self {
+            // A text run's top is far enough above its baseline for any line it sits on.
+            Item::Text(text) => text.y - text.size * 0.8,
+            Item::Rule(rule) => rule.y,
+            Item::Image(image) => image.y,
         }
     }
 }
@@ -116,8 +151,9 @@ pub fn dump(pages: &[Page]) -> String {
     for page in pages {
         let _ = writeln!(
             out,
-            "page {} ({:.0}x{:.0} mm)",
+            "page {} label {} ({:.0}x{:.0} mm)",
             page.number,
+            page.label,
             mm(page.width),
             mm(page.height)
         );
@@ -138,10 +174,22 @@ pub fn dump(pages: &[Page]) -> String {
                 Item::Rule(r) => {
                     let _ = writeln!(
                         out,
-                        "  rule x={:.1} y={:.1} w={:.1}",
+                        "  rule x={:.1} y={:.1} w={:.1} h={:.2}",
                         mm(r.x),
                         mm(r.y),
-                        mm(r.width)
+                        mm(r.width),
+                        mm(r.height)
+                    );
+                }
+                Item::Image(i) => {
+                    let _ = writeln!(
+                        out,
+                        "  image x={:.1} y={:.1} w={:.1} h={:.1} {}",
+                        mm(i.x),
+                        mm(i.y),
+                        mm(i.width),
+                        mm(i.height),
+                        i.data.path.display()
                     );
                 }
             }

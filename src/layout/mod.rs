@@ -2,16 +2,20 @@
 //!
 //! Pagination keeps headings with what follows them, leaves no single line of a paragraph alone
 //! at the foot or the head of a page, and never splits columns or keep-together blocks (the
-//! signature block with its `Nơi nhận:` list is one such block).
+//! signature block with its `Nơi nhận:` list is one such block). Tables split between rows and
+//! repeat their header rows; a row taller than a page splits between the lines of its cells.
+//! A section break (an appendix) starts a page whose number restarts at 1.
 
 pub mod frame;
 mod inline;
+mod table;
 
 use crate::error::{Error, MissingGlyph, Result};
 use crate::fonts::{Face4, FontBook};
-use crate::model::{Block, Columns, Document, Inline, Paragraph, Rule, RuleLength};
-pub use frame::{dump, Frame, Item, Page, PlacedGlyph, RuleItem, TextItem};
+use crate::model::{Block, Columns, Document, Image, Inline, Paragraph, Rule, RuleLength};
+pub use frame::{dump, Frame, ImageItem, Item, Page, PlacedGlyph, RuleItem, TextItem};
 use inline::Line;
+pub use table::column_widths;
 
 /// Lays the document out into pages.
 pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
@@ -27,12 +31,16 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         left: setup.left,
         width: setup.text_width(),
         last_line_width: 0.0,
+        label: 1,
     };
     flow.blocks(&document.body);
     flow.finish_page();
     let mut pages = flow.pages;
     for page in &mut pages {
-        let blocks = if page.number == 1 {
+        page.width = setup.width;
+        page.height = setup.height;
+        // NĐ 30: no number on page 1; the first page of an appendix is treated alike.
+        let blocks = if page.label == 1 {
             &document.first_header
         } else {
             &document.header
@@ -40,17 +48,13 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         if blocks.is_empty() {
             continue;
         }
-        let header = stack(blocks, setup.text_width(), fonts, page.number);
+        let header = stack(blocks, setup.text_width(), fonts, page.label);
         // Centred in the top margin (NĐ 30: the page number sits in the header, centred).
         let y = ((setup.top - header.height) / 2.0).max(0.0);
         for mut item in header.items {
             item.translate(setup.left, y);
             page.items.push(item);
         }
-    }
-    for page in &mut pages {
-        page.width = setup.width;
-        page.height = setup.height;
     }
     Ok(pages)
 }
@@ -93,7 +97,17 @@ fn visit_paragraphs(blocks: &[Block], visit: &mut impl FnMut(&Paragraph)) {
                 .iter()
                 .for_each(|c| visit_paragraphs(c, visit)),
             Block::Keep(inner) => visit_paragraphs(inner, visit),
-            Block::Rule(_) | Block::Space(_) | Block::PageBreak => {}
+            Block::Table(table) => table
+                .rows
+                .iter()
+                .flat_map(|row| &row.cells)
+                .for_each(|cell| visit_paragraphs(&cell.blocks, visit)),
+            Block::Image(image) => {
+                if let Some(caption) = &image.caption {
+                    visit(caption);
+                }
+            }
+            Block::Rule(_) | Block::Space(_) | Block::PageBreak | Block::SectionBreak => {}
         }
     }
 }
@@ -112,7 +126,8 @@ fn excerpt(text: &str, offset: usize) -> String {
     format!("{}{}", before.trim_start(), after.trim_end())
 }
 
-/// Lays blocks out one under the other without page breaks (columns, keep blocks, headers).
+/// Lays blocks out one under the other without page breaks (columns, keep blocks, headers,
+/// table cells).
 fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
     let mut frame = Frame::default();
     let mut last_line_width = 0.0;
@@ -121,13 +136,7 @@ fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
             Block::Paragraph(paragraph) => {
                 frame.height += paragraph.style.space_before;
                 let lines = inline::lay_out(paragraph, width, fonts, page);
-                for line in &lines {
-                    place_line(line, 0.0, frame.height, &mut frame.items);
-                    if frame.first_baseline.is_none() {
-                        frame.first_baseline = Some(frame.height + line.ascent);
-                    }
-                    frame.height += line.height;
-                }
+                stack_lines(&mut frame, &lines);
                 last_line_width = widest(&lines);
                 frame.height += paragraph.style.space_after;
             }
@@ -139,21 +148,41 @@ fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
                 frame.height += rule.thickness + rule.space_after;
             }
             Block::Space(height) => frame.height += height,
-            Block::PageBreak => {}
+            Block::PageBreak | Block::SectionBreak => {}
             Block::Columns(columns) => {
                 let inner = columns_frame(columns, width, fonts, page);
-                append(&mut frame, inner);
+                append(&mut frame, inner, false);
             }
             Block::Keep(inner) => {
                 let inner = stack(inner, width, fonts, page);
-                append(&mut frame, inner);
+                append(&mut frame, inner, false);
+            }
+            Block::Table(table) => {
+                let inner = table::whole(table, width, fonts, page);
+                append(&mut frame, inner, true);
+            }
+            Block::Image(image) => {
+                let inner = image_frame(image, width, f32::INFINITY, fonts, page);
+                append(&mut frame, inner, true);
             }
         }
     }
     frame
 }
 
-fn append(frame: &mut Frame, inner: Frame) {
+fn stack_lines(frame: &mut Frame, lines: &[Line]) {
+    for line in lines {
+        place_line(line, 0.0, frame.height, &mut frame.items);
+        if frame.first_baseline.is_none() {
+            frame.first_baseline = Some(frame.height + line.ascent);
+        }
+        frame.height += line.height;
+        frame.breaks.push(frame.height);
+    }
+}
+
+/// Puts `inner` under what the frame holds; `breakable` keeps its cut points.
+fn append(frame: &mut Frame, inner: Frame, breakable: bool) {
     if frame.first_baseline.is_none() {
         frame.first_baseline = inner.first_baseline.map(|b| b + frame.height);
     }
@@ -161,7 +190,13 @@ fn append(frame: &mut Frame, inner: Frame) {
         item.translate(0.0, frame.height);
         frame.items.push(item);
     }
+    if breakable {
+        frame
+            .breaks
+            .extend(inner.breaks.iter().map(|b| b + frame.height));
+    }
     frame.height += inner.height;
+    frame.breaks.push(frame.height);
 }
 
 /// Columns side by side, their first baselines aligned (so `Số:` and the date share a line,
@@ -189,6 +224,44 @@ fn columns_frame(columns: &Columns, width: f32, fonts: &FontBook, page: usize) -
         x += width * share;
     }
     frame.first_baseline = (baseline > 0.0).then_some(baseline);
+    frame
+}
+
+/// A picture centred in the column with its caption under it, scaled down to `max_height`.
+fn image_frame(image: &Image, width: f32, max_height: f32, fonts: &FontBook, page: usize) -> Frame {
+    let mut frame = Frame::default();
+    let caption_lines = image
+        .caption
+        .as_ref()
+        .map(|c| inline::lay_out(c, width, fonts, page))
+        .unwrap_or_default();
+    let caption_height: f32 = image.caption.as_ref().map_or(0.0, |c| {
+        c.style.space_before
+            + c.style.space_after
+            + caption_lines.iter().map(|l| l.height).sum::<f32>()
+    });
+    let (mut w, mut h) = image.size(width);
+    let room = (max_height - caption_height - 6.0).max(36.0);
+    if h > room {
+        w *= room / h;
+        h = room;
+    }
+    frame.height += 3.0;
+    frame.items.push(Item::Image(ImageItem {
+        x: (width - w) / 2.0,
+        y: frame.height,
+        width: w,
+        height: h,
+        data: image.data.clone(),
+    }));
+    frame.height += h;
+    if let Some(caption) = &image.caption {
+        frame.height += caption.style.space_before;
+        stack_lines(&mut frame, &caption_lines);
+        frame.height += caption.style.space_after;
+    } else {
+        frame.height += 6.0;
+    }
     frame
 }
 
@@ -220,9 +293,9 @@ fn rule_item(rule: &Rule, x: f32, top: f32, width: f32, text_width: f32) -> Item
     .min(width);
     Item::Rule(RuleItem {
         x: x + (width - length) / 2.0,
-        y: top + rule.thickness / 2.0,
+        y: top,
         width: length,
-        thickness: rule.thickness,
+        height: rule.thickness,
     })
 }
 
@@ -237,13 +310,11 @@ struct Flow<'a> {
     left: f32,
     width: f32,
     last_line_width: f32,
+    /// The number the current page prints.
+    label: usize,
 }
 
 impl Flow<'_> {
-    fn page_number(&self) -> usize {
-        self.pages.len() + 1
-    }
-
     fn at_top(&self) -> bool {
         self.items.is_empty()
     }
@@ -252,23 +323,36 @@ impl Flow<'_> {
         self.bottom - self.y
     }
 
+    fn page_height(&self) -> f32 {
+        self.bottom - self.top
+    }
+
     fn finish_page(&mut self) {
-        let number = self.page_number();
         self.pages.push(Page {
-            number,
+            number: self.pages.len() + 1,
+            label: self.label,
             width: 0.0,
             height: 0.0,
             items: std::mem::take(&mut self.items),
         });
+        self.label += 1;
         self.y = self.top;
+    }
+
+    /// Places a laid-out frame at the current position.
+    fn place(&mut self, frame: Frame, x: f32) {
+        for mut item in frame.items {
+            item.translate(self.left + x, self.y);
+            self.items.push(item);
+        }
+        self.y += frame.height;
     }
 
     fn blocks(&mut self, blocks: &[Block]) {
         for (index, block) in blocks.iter().enumerate() {
             match block {
                 Block::Paragraph(paragraph) => {
-                    let lines =
-                        inline::lay_out(paragraph, self.width, self.fonts, self.page_number());
+                    let lines = inline::lay_out(paragraph, self.width, self.fonts, self.label);
                     if paragraph.style.keep_with_next && !self.at_top() {
                         let need = paragraph.style.space_before
                             + lines.iter().map(|l| l.height).sum::<f32>()
@@ -302,24 +386,115 @@ impl Flow<'_> {
                     }
                 }
                 Block::PageBreak => self.finish_page(),
+                Block::SectionBreak => {
+                    // An empty page (after a page break) simply becomes the section's first.
+                    if !self.at_top() {
+                        self.finish_page();
+                    }
+                    self.label = 1;
+                }
                 Block::Columns(_) | Block::Keep(_) => {
                     let frame = stack(
                         std::slice::from_ref(block),
                         self.width,
                         self.fonts,
-                        self.page_number(),
+                        self.label,
                     );
                     if frame.height > self.room() && !self.at_top() {
                         self.finish_page();
                     }
-                    for mut item in frame.items {
-                        item.translate(self.left, self.y);
-                        self.items.push(item);
+                    self.place(frame, 0.0);
+                }
+                Block::Image(image) => {
+                    let frame = image_frame(
+                        image,
+                        self.width,
+                        self.page_height(),
+                        self.fonts,
+                        self.label,
+                    );
+                    if frame.height > self.room() && !self.at_top() {
+                        self.finish_page();
                     }
-                    self.y += frame.height;
+                    self.place(frame, 0.0);
+                }
+                Block::Table(table) => self.table(table),
+            }
+        }
+    }
+
+    /// Places a table row by row, repeating its header rows on every page it reaches.
+    fn table(&mut self, table: &crate::model::Table) {
+        let widths = table::column_widths(table, self.width, self.fonts);
+        let header: Vec<table::RowFrame> = table.rows[..table.header_rows]
+            .iter()
+            .map(|row| table::row_frame(row, &widths, self.fonts, self.label))
+            .collect();
+        let header_height: f32 = header.iter().map(|r| r.height).sum();
+        let mut on_page = false;
+        for row in &table.rows[table.header_rows..] {
+            let mut rest = table::row_frame(row, &widths, self.fonts, self.label);
+            loop {
+                let head = if on_page { 0.0 } else { header_height };
+                if head + rest.height <= self.room() + 0.01 {
+                    self.table_header(&header, &mut on_page, table.borders, &widths);
+                    self.table_row(rest, table.borders, &widths);
+                    break;
+                }
+                let fits_a_page = header_height + rest.height <= self.page_height();
+                let fresh_page = self.at_top() && !on_page;
+                if fits_a_page && !fresh_page {
+                    // It fits on the next page, under the repeated header rows.
+                    self.finish_page();
+                    on_page = false;
+                    continue;
+                }
+                // Taller than a page: cut it between the lines of its cells.
+                self.table_header(&header, &mut on_page, table.borders, &widths);
+                let (first, remainder) = rest.split(self.room());
+                match first {
+                    Some(first) => self.table_row(first, table.borders, &widths),
+                    None if self.at_top() => {
+                        // Not one line fits an empty page: place it whole, clipped by the paper.
+                        self.table_row(remainder, table.borders, &widths);
+                        break;
+                    }
+                    None => {}
+                }
+                self.finish_page();
+                on_page = false;
+                rest = remainder;
+                if rest.height <= 0.01 {
+                    break;
                 }
             }
         }
+        if !on_page && table.rows.len() == table.header_rows {
+            // A table of header rows only.
+            self.table_header(&header, &mut on_page, table.borders, &widths);
+        }
+        self.y += 6.0;
+    }
+
+    fn table_header(
+        &mut self,
+        header: &[table::RowFrame],
+        on_page: &mut bool,
+        borders: bool,
+        widths: &[f32],
+    ) {
+        if *on_page {
+            return;
+        }
+        for row in header {
+            self.table_row(row.clone(), borders, widths);
+        }
+        *on_page = true;
+    }
+
+    fn table_row(&mut self, row: table::RowFrame, borders: bool, widths: &[f32]) {
+        let frame = row.into_frame(borders, widths);
+        self.place(frame, 0.0);
     }
 
     /// The height of columns that keep with the paragraph before them, with the spaces
@@ -334,7 +509,7 @@ impl Flow<'_> {
                         std::slice::from_ref(block),
                         self.width,
                         self.fonts,
-                        self.page_number(),
+                        self.label,
                     );
                     return spaces + frame.height;
                 }
@@ -349,7 +524,7 @@ impl Flow<'_> {
     fn opening_height(&self, next: Option<&Block>) -> f32 {
         match next {
             Some(Block::Paragraph(p)) => {
-                let lines = inline::lay_out(p, self.width, self.fonts, self.page_number());
+                let lines = inline::lay_out(p, self.width, self.fonts, self.label);
                 p.style.space_before + lines.iter().take(2).map(|l| l.height).sum::<f32>()
             }
             Some(block @ (Block::Columns(_) | Block::Keep(_))) => {
@@ -357,9 +532,22 @@ impl Flow<'_> {
                     std::slice::from_ref(block),
                     self.width,
                     self.fonts,
-                    self.page_number(),
+                    self.label,
                 )
                 .height
+            }
+            Some(Block::Image(image)) => {
+                image_frame(
+                    image,
+                    self.width,
+                    self.page_height(),
+                    self.fonts,
+                    self.label,
+                )
+                .height
+            }
+            Some(Block::Table(table)) => {
+                table::opening_height(table, self.width, self.fonts, self.label)
             }
             _ => 0.0,
         }

@@ -38,8 +38,15 @@ pub struct Container {
     pub parts: Vec<Vec<Node>>,
 }
 
-const CONTAINERS: &[&str] = &["style", "columns", "keep", "header", "first-header"];
-const LEAVES: &[&str] = &["rule", "space", "page-break"];
+const CONTAINERS: &[&str] = &[
+    "style",
+    "columns",
+    "keep",
+    "table",
+    "header",
+    "first-header",
+];
+const LEAVES: &[&str] = &["rule", "space", "page-break", "section-break"];
 
 /// Splits markup into the directive tree. Errors carry the markup line.
 pub fn split(text: &str) -> Result<Vec<Node>, (usize, String)> {

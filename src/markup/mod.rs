@@ -5,21 +5,34 @@
 
 pub mod directives;
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    mm, Align, Block, Columns, Document, Inline, Metadata, PageSetup, Paragraph, ParagraphStyle,
-    Rule, RuleLength, TextRun, TextStyle,
+    mm, Align, Block, ColumnWidth, Columns, Document, Image, ImageData, Inline, Metadata,
+    PageSetup, Paragraph, ParagraphStyle, Rule, RuleLength, Table, TableCell, TableRow, TextRun,
+    TextStyle,
 };
 use crate::template::Markup;
 use directives::{parse_length, parse_percent, Container, Directive, Node};
 
 /// The style in force at a point of the markup.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Context {
     paragraph: ParagraphStyle,
     text: TextStyle,
+    table: TableSettings,
+}
+
+/// How the tables inside a `::: table` container are set.
+#[derive(Debug, Clone, PartialEq)]
+struct TableSettings {
+    widths: Option<Vec<ColumnWidth>>,
+    header_rows: usize,
+    borders: bool,
 }
 
 impl Context {
@@ -40,12 +53,26 @@ impl Context {
                 bold: false,
                 italic: false,
             },
+            table: TableSettings {
+                widths: None,
+                header_rows: 1,
+                borders: true,
+            },
         }
     }
 }
 
-/// Parses the markup a template wrote into a document.
-pub fn parse(markup: &Markup) -> Result<Document> {
+/// Where the files a markup names (pictures) are looked for.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    /// Relative paths start here (the data file's folder).
+    pub base: PathBuf,
+    /// Files must lie inside this folder.
+    pub root: PathBuf,
+}
+
+/// Parses the markup a template wrote into a document; pictures are read from `resources`.
+pub fn parse(markup: &Markup, resources: &Resources) -> Result<Document> {
     let nodes = directives::split(&markup.text).map_err(|(line, message)| Error::Markup {
         template: markup.template.clone(),
         line,
@@ -57,9 +84,12 @@ pub fn parse(markup: &Markup) -> Result<Document> {
         in_header: false,
         header: None,
         first_header: None,
+        resources,
+        images: BTreeMap::new(),
+        figures: 0,
     };
     let mut body = Vec::new();
-    builder.nodes(&nodes, Context::body(), &mut body, true)?;
+    builder.nodes(&nodes, &Context::body(), &mut body, true)?;
     Ok(Document {
         page: PageSetup::a4_nd30(),
         meta: Metadata::default(),
@@ -75,6 +105,11 @@ struct Builder<'a> {
     in_header: bool,
     header: Option<Vec<Block>>,
     first_header: Option<Vec<Block>>,
+    resources: &'a Resources,
+    /// Pictures already read, so one used twice is read (and embedded) once.
+    images: BTreeMap<PathBuf, ImageData>,
+    /// Numbered captions so far.
+    figures: usize,
 }
 
 impl Builder<'_> {
@@ -89,7 +124,7 @@ impl Builder<'_> {
     fn nodes(
         &mut self,
         nodes: &[Node],
-        ctx: Context,
+        ctx: &Context,
         out: &mut Vec<Block>,
         top: bool,
     ) -> Result<()> {
@@ -106,17 +141,21 @@ impl Builder<'_> {
     fn container(
         &mut self,
         container: &Container,
-        ctx: Context,
+        ctx: &Context,
         out: &mut Vec<Block>,
         top: bool,
     ) -> Result<()> {
         let directive = &container.directive;
-        let (ctx, positional) = self.apply(directive, ctx)?;
+        let (mut ctx, positional) = self.apply(directive, ctx.clone())?;
         match directive.name.as_str() {
-            "style" => self.nodes(&container.parts[0], ctx, out, top),
+            "style" => self.nodes(&container.parts[0], &ctx, out, top),
+            "table" => {
+                ctx.table = self.table_settings(directive.line, &positional, &ctx.table)?;
+                self.nodes(&container.parts[0], &ctx, out, top)
+            }
             "keep" => {
                 let mut blocks = Vec::new();
-                self.nodes(&container.parts[0], ctx, &mut blocks, false)?;
+                self.nodes(&container.parts[0], &ctx, &mut blocks, false)?;
                 out.push(Block::Keep(blocks));
                 Ok(())
             }
@@ -130,7 +169,7 @@ impl Builder<'_> {
                 let mut blocks = Vec::new();
                 // Paragraphs of a header are not the document's paragraphs: they get number 0.
                 self.in_header = true;
-                self.nodes(&container.parts[0], ctx, &mut blocks, false)?;
+                self.nodes(&container.parts[0], &ctx, &mut blocks, false)?;
                 self.in_header = false;
                 let slot = if directive.name == "header" {
                     &mut self.header
@@ -174,7 +213,7 @@ impl Builder<'_> {
                 let mut cells = Vec::new();
                 for part in &container.parts {
                     let mut blocks = Vec::new();
-                    self.nodes(part, ctx, &mut blocks, false)?;
+                    self.nodes(part, &ctx, &mut blocks, false)?;
                     cells.push(blocks);
                 }
                 out.push(Block::Columns(Columns {
@@ -249,7 +288,9 @@ impl Builder<'_> {
                         })?
                 }
                 Some((key, _))
-                    if directive.name == "rule" && matches!(key, "length" | "thickness") =>
+                    if (directive.name == "rule" && matches!(key, "length" | "thickness"))
+                        || (directive.name == "table"
+                            && matches!(key, "widths" | "header" | "borders")) =>
                 {
                     positional.push(word.clone())
                 }
@@ -269,10 +310,70 @@ impl Builder<'_> {
         Ok((ctx, positional))
     }
 
-    fn leaf(&self, directive: &Directive, ctx: Context) -> Result<Block> {
+    /// Reads `widths=12mm,auto,30% header=1 borders=none` of a `::: table` container.
+    fn table_settings(
+        &self,
+        line: usize,
+        words: &[String],
+        inherited: &TableSettings,
+    ) -> Result<TableSettings> {
+        let mut settings = inherited.clone();
+        for word in words {
+            match word.split_once('=') {
+                Some(("widths", list)) => {
+                    let mut widths = Vec::new();
+                    for item in list.split(',') {
+                        let width = if item == "auto" {
+                            Some(ColumnWidth::Auto)
+                        } else if item.ends_with('%') {
+                            parse_percent(item).map(ColumnWidth::Share)
+                        } else {
+                            parse_length(item).map(ColumnWidth::Fixed)
+                        };
+                        widths.push(width.ok_or_else(|| {
+                            self.error(line, format!("column width `{item}`: use auto, a percentage (30%) or a length (12mm)"))
+                        })?);
+                    }
+                    settings.widths = Some(widths);
+                }
+                Some(("header", count)) => {
+                    settings.header_rows =
+                        count.parse().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                            self.error(
+                                line,
+                                format!(
+                                    "header=`{count}`: give the number of header rows, 0 to 10"
+                                ),
+                            )
+                        })?
+                }
+                Some(("borders", value)) => {
+                    settings.borders = match value {
+                        "all" | "on" => true,
+                        "none" | "off" => false,
+                        _ => {
+                            return Err(
+                                self.error(line, format!("borders=`{value}`: use all or none"))
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    return Err(self.error(
+                        line,
+                        format!("`{word}`: a table takes widths=, header= and borders="),
+                    ))
+                }
+            }
+        }
+        Ok(settings)
+    }
+
+    fn leaf(&self, directive: &Directive, ctx: &Context) -> Result<Block> {
         let line = directive.line;
         match directive.name.as_str() {
             "page-break" => Ok(Block::PageBreak),
+            "section-break" => Ok(Block::SectionBreak),
             "space" => {
                 let [height] = directive.args.as_slice() else {
                     return Err(
@@ -291,7 +392,7 @@ impl Builder<'_> {
                     space_after: 3.0,
                 };
                 // A rule's own before= and after= replace its small default gaps.
-                let mut defaults = ctx;
+                let mut defaults = ctx.clone();
                 defaults.paragraph.space_before = rule.space_before;
                 defaults.paragraph.space_after = rule.space_after;
                 let (own, words) = self.apply(directive, defaults)?;
@@ -320,7 +421,7 @@ impl Builder<'_> {
         &mut self,
         text: &str,
         first_line: usize,
-        ctx: Context,
+        ctx: &Context,
         out: &mut Vec<Block>,
     ) -> Result<()> {
         let mut state = Inlines::default();
@@ -328,20 +429,28 @@ impl Builder<'_> {
         let mut lists: Vec<Option<u64>> = Vec::new();
         let mut quotes = 0usize;
         let mut code = false;
+        let mut table: Option<TableBuilder> = None;
+        let mut image: Option<PendingImage> = None;
         let style_for = |quotes: usize, lists: usize| {
             let mut p = ctx.paragraph;
             p.left_indent += mm(10.0) * quotes as f32 + mm(7.5) * lists.saturating_sub(1) as f32;
             p
         };
-        for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
+        let options = Options::ENABLE_TABLES;
+        for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
             let line = first_line + text[..range.start].matches('\n').count();
+            // Inside a table cell, blocks go to the cell; elsewhere to the flow.
+            let sink = match table.as_mut() {
+                Some(t) if t.in_cell => &mut t.cell_blocks,
+                _ => &mut *out,
+            };
             match event {
                 // Inside a list item the paragraph already started with the item's marker.
                 Event::Start(Tag::Paragraph) if current.is_none() => {
                     current = Some((style_for(quotes, lists.len()), None));
                 }
                 Event::Start(Tag::Heading { level, .. }) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     let level = level as u8;
                     let mut p = style_for(quotes, lists.len());
                     p.keep_with_next = true;
@@ -355,23 +464,23 @@ impl Builder<'_> {
                     current = Some((p, Some(level)));
                 }
                 Event::End(TagEnd::Paragraph) if lists.is_empty() => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                 }
                 Event::End(TagEnd::Heading(_)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     state.heading_bold = false;
                     state.heading_italic = false;
                 }
                 Event::Start(Tag::List(start)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     lists.push(start);
                 }
                 Event::End(TagEnd::List(_)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     lists.pop();
                 }
                 Event::Start(Tag::Item) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     let marker = match lists.last_mut() {
                         Some(Some(n)) => {
                             let marker = format!("{n}. ");
@@ -383,17 +492,17 @@ impl Builder<'_> {
                     current = Some((style_for(quotes, lists.len()), None));
                     state.push_text(&marker, ctx.text);
                 }
-                Event::End(TagEnd::Item) => self.flush(&mut current, &mut state, out),
+                Event::End(TagEnd::Item) => self.flush(&mut current, &mut state, sink),
                 Event::Start(Tag::BlockQuote(_)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     quotes += 1;
                 }
                 Event::End(TagEnd::BlockQuote(_)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     quotes -= 1;
                 }
                 Event::Start(Tag::CodeBlock(_)) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     let mut p = style_for(quotes, lists.len());
                     p.align = Align::Left;
                     p.first_indent = 0.0;
@@ -401,8 +510,13 @@ impl Builder<'_> {
                     code = true;
                 }
                 Event::End(TagEnd::CodeBlock) => {
-                    self.flush(&mut current, &mut state, out);
+                    self.flush(&mut current, &mut state, sink);
                     code = false;
+                }
+                Event::Text(t) if image.is_some() => {
+                    if let Some(pending) = image.as_mut() {
+                        pending.alt.push_str(&t);
+                    }
                 }
                 Event::Text(t) if code => {
                     for (i, piece) in t.trim_end_matches('\n').split('\n').enumerate() {
@@ -432,15 +546,79 @@ impl Builder<'_> {
                         other => state.push_text(other, state.style(ctx.text)),
                     }
                 }
-                Event::Start(Tag::Image { .. }) => {
-                    return Err(self.error(
+                Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) => {
+                    image = Some(PendingImage {
+                        path: dest_url.to_string(),
+                        options: title.to_string(),
+                        alt: String::new(),
                         line,
-                        "images are not supported yet; remove the image from the article",
-                    ))
+                    });
+                }
+                Event::End(TagEnd::Image) => {
+                    // A picture ends the paragraph it stands in; text after it starts a new one.
+                    let paragraph_style = current.as_ref().map(|(style, _)| *style);
+                    self.flush(&mut current, &mut state, sink);
+                    if let Some(pending) = image.take() {
+                        let block = self.image(pending, ctx)?;
+                        sink.push(block);
+                    }
+                    current = paragraph_style.map(|style| (style, None));
+                }
+                Event::Start(Tag::Table(alignments)) => {
+                    self.flush(&mut current, &mut state, sink);
+                    table = Some(TableBuilder::new(alignments, line));
+                }
+                Event::Start(Tag::TableHead) => {
+                    if let Some(t) = table.as_mut() {
+                        t.in_head = true;
+                    }
+                }
+                Event::Start(Tag::TableCell) => {
+                    if let Some(t) = table.as_mut() {
+                        let mut p = ctx.paragraph;
+                        p.first_indent = 0.0;
+                        p.left_indent = 0.0;
+                        p.space_before = 0.0;
+                        p.space_after = 0.0;
+                        p.keep_with_next = false;
+                        p.align = if t.in_head {
+                            Align::Center
+                        } else {
+                            match t.alignments.get(t.row.len()) {
+                                Some(Alignment::Left) => Align::Left,
+                                Some(Alignment::Center) => Align::Center,
+                                Some(Alignment::Right) => Align::Right,
+                                _ => Align::Justify,
+                            }
+                        };
+                        state.heading_bold = t.in_head;
+                        t.in_cell = true;
+                        current = Some((p, None));
+                    }
+                }
+                Event::End(TagEnd::TableCell) => {
+                    self.flush(&mut current, &mut state, sink);
+                    state.heading_bold = false;
+                    if let Some(t) = table.as_mut() {
+                        t.end_cell();
+                    }
+                }
+                Event::End(TagEnd::TableHead) | Event::End(TagEnd::TableRow) => {
+                    if let Some(t) = table.as_mut() {
+                        t.end_row();
+                    }
+                }
+                Event::End(TagEnd::Table) => {
+                    if let Some(t) = table.take() {
+                        let block = self.table(t, ctx)?;
+                        out.push(block);
+                    }
                 }
                 Event::Rule => {
-                    self.flush(&mut current, &mut state, out);
-                    out.push(Block::Rule(Rule {
+                    self.flush(&mut current, &mut state, sink);
+                    sink.push(Block::Rule(Rule {
                         length: RuleLength::OfColumn(1.0),
                         thickness: 0.5,
                         space_before: 3.0,
@@ -452,6 +630,140 @@ impl Builder<'_> {
         }
         self.flush(&mut current, &mut state, out);
         Ok(())
+    }
+
+    /// Builds the table block from a parsed GFM table and the `::: table` settings.
+    fn table(&self, built: TableBuilder, ctx: &Context) -> Result<Block> {
+        let columns = built
+            .rows
+            .iter()
+            .map(|row| row.cells.iter().map(|c| c.span).sum::<usize>())
+            .max()
+            .unwrap_or(0);
+        let widths = match &ctx.table.widths {
+            Some(widths) if widths.len() == columns => widths.clone(),
+            Some(widths) => {
+                return Err(self.error(
+                    built.line,
+                    format!(
+                        "the table has {columns} columns but widths= gives {}",
+                        widths.len()
+                    ),
+                ))
+            }
+            None => vec![ColumnWidth::Auto; columns],
+        };
+        let mut rows = built.rows;
+        // A row with fewer cells than columns is filled with empty ones, as GFM does.
+        for row in &mut rows {
+            let used: usize = row.cells.iter().map(|c| c.span).sum();
+            for _ in used..columns {
+                row.cells.push(TableCell {
+                    span: 1,
+                    blocks: Vec::new(),
+                });
+            }
+        }
+        Ok(Block::Table(Table {
+            columns: widths,
+            header_rows: ctx.table.header_rows.min(rows.len()),
+            rows,
+            borders: ctx.table.borders,
+        }))
+    }
+
+    /// Reads the picture a `![caption](path "options")` names and builds its block.
+    fn image(&mut self, pending: PendingImage, ctx: &Context) -> Result<Block> {
+        let mut width = None;
+        let mut numbered = false;
+        for option in pending.options.split_whitespace() {
+            match option.split_once('=') {
+                Some(("width", value)) => {
+                    width = Some(parse_length(value).ok_or_else(|| {
+                        self.error(
+                            pending.line,
+                            format!("picture width `{value}`: give a length like 80mm"),
+                        )
+                    })?)
+                }
+                None if option == "numbered" => numbered = true,
+                _ => {
+                    return Err(self.error(
+                        pending.line,
+                        format!("picture option `{option}`: use width=80mm or numbered"),
+                    ))
+                }
+            }
+        }
+        let data = self.load_image(&pending.path)?;
+        let alt = pending.alt.split_whitespace().collect::<Vec<_>>().join(" ");
+        let caption = if alt.is_empty() && !numbered {
+            None
+        } else {
+            let mut text = alt;
+            if numbered {
+                self.figures += 1;
+                text = if text.is_empty() {
+                    format!("Hình {}", self.figures)
+                } else {
+                    format!("Hình {}. {text}", self.figures)
+                };
+            }
+            let mut style = ctx.paragraph;
+            style.align = Align::Center;
+            style.first_indent = 0.0;
+            style.space_before = 3.0;
+            style.space_after = 6.0;
+            style.keep_with_next = false;
+            self.paragraphs += 1;
+            Some(Paragraph {
+                style,
+                inlines: vec![Inline::Text(TextRun {
+                    text,
+                    style: TextStyle {
+                        size: (ctx.text.size - 1.0).max(10.0),
+                        bold: false,
+                        italic: true,
+                    },
+                })],
+                number: self.paragraphs,
+                heading: None,
+            })
+        };
+        Ok(Block::Image(Image {
+            data,
+            width,
+            caption,
+            number: numbered.then_some(self.figures),
+        }))
+    }
+
+    fn load_image(&mut self, name: &str) -> Result<ImageData> {
+        let path = self.resources.base.join(name);
+        let fail = |message: String| Error::Image {
+            path: path.clone(),
+            message,
+        };
+        let canonical = path
+            .canonicalize()
+            .map_err(|e| fail(format!("cannot read it ({e})")))?;
+        if let Some(data) = self.images.get(&canonical) {
+            return Ok(data.clone());
+        }
+        let root = self
+            .resources
+            .root
+            .canonicalize()
+            .map_err(|e| Error::io(&self.resources.root, e))?;
+        if !canonical.starts_with(&root) {
+            return Err(fail(
+                "it is outside the data file's folder; move it beside the data or widen the folder with --root".into(),
+            ));
+        }
+        let mut data = crate::images::load(&canonical).map_err(fail)?;
+        data.path = path.clone();
+        self.images.insert(canonical, data.clone());
+        Ok(data)
     }
 
     fn flush(
@@ -479,6 +791,56 @@ impl Builder<'_> {
             number,
             heading,
         }));
+    }
+}
+
+/// A picture whose caption is being read.
+struct PendingImage {
+    path: String,
+    options: String,
+    alt: String,
+    line: usize,
+}
+
+/// A GFM table being read, row by row.
+struct TableBuilder {
+    alignments: Vec<Alignment>,
+    rows: Vec<TableRow>,
+    row: Vec<TableCell>,
+    cell_blocks: Vec<Block>,
+    in_cell: bool,
+    in_head: bool,
+    line: usize,
+}
+
+impl TableBuilder {
+    fn new(alignments: Vec<Alignment>, line: usize) -> Self {
+        TableBuilder {
+            alignments,
+            rows: Vec::new(),
+            row: Vec::new(),
+            cell_blocks: Vec::new(),
+            in_cell: false,
+            in_head: false,
+            line,
+        }
+    }
+
+    /// Closes a cell; a cell holding only `<` merges into the cell on its left.
+    fn end_cell(&mut self) {
+        self.in_cell = false;
+        let blocks = std::mem::take(&mut self.cell_blocks);
+        let merge = matches!(blocks.as_slice(), [Block::Paragraph(p)] if p.plain_text() == "<");
+        match self.row.last_mut() {
+            Some(previous) if merge => previous.span += 1,
+            _ => self.row.push(TableCell { span: 1, blocks }),
+        }
+    }
+
+    fn end_row(&mut self) {
+        self.in_head = false;
+        let cells = std::mem::take(&mut self.row);
+        self.rows.push(TableRow { cells });
     }
 }
 
@@ -595,10 +957,17 @@ mod tests {
     use crate::template::escape_markup;
 
     fn doc(text: &str) -> Document {
-        parse(&Markup {
-            text: text.to_string(),
-            template: "test".into(),
-        })
+        let here = PathBuf::from(".");
+        parse(
+            &Markup {
+                text: text.to_string(),
+                template: "test".into(),
+            },
+            &Resources {
+                base: here.clone(),
+                root: here,
+            },
+        )
         .unwrap()
     }
 

@@ -117,6 +117,69 @@ pub fn lines(value: Value) -> Result<Value, Error> {
     ))
 }
 
+/// `{{ issuer.date | short_date }}` → `13/3/2018`: the short form used in references to a
+/// document (`Kèm theo Báo cáo số 15/BC-BCĐ ngày 13/3/2018`).
+pub fn short_date(value: Value) -> Result<String, Error> {
+    let text = value.to_string();
+    match parse_date(&text) {
+        Some(Date {
+            year,
+            month,
+            day: Some(day),
+        }) => Ok(format!("{day}/{month}/{year}")),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`{text}` is not a full date: write YYYY-MM-DD (2018-03-13)"),
+        )),
+    }
+}
+
+/// `{{ loop.index | roman }}` → `IV`: appendix numbers (Phụ lục I, II, …).
+pub fn roman(value: u32) -> Result<String, Error> {
+    if !(1..=3999).contains(&value) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{value} has no Roman numeral (1 to 3999)"),
+        ));
+    }
+    let table = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut rest = value;
+    let mut out = String::new();
+    for (amount, letters) in table {
+        while rest >= amount {
+            out.push_str(letters);
+            rest -= amount;
+        }
+    }
+    Ok(out)
+}
+
+/// `{{ name | oneline }}`: the text on one line (white space folded), for table cells, where
+/// a line break would end the row.
+pub fn oneline(value: Value) -> Value {
+    let text = value.to_string();
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_safe() {
+        Value::from_safe_string(folded)
+    } else {
+        Value::from(folded)
+    }
+}
+
 /// `{{ text | markup }}`: reads a value as markup (headings, emphasis, lists) instead of
 /// literal text.
 pub fn markup(value: Value) -> Value {
@@ -148,6 +211,15 @@ mod tests {
             "ngày 13 tháng 3 năm 2018"
         );
         assert_eq!(words("2026-03"), "ngày      tháng 3 năm 2026");
+    }
+
+    #[test]
+    fn roman_numerals_and_short_dates() {
+        assert_eq!(roman(1).unwrap(), "I");
+        assert_eq!(roman(4).unwrap(), "IV");
+        assert_eq!(roman(14).unwrap(), "XIV");
+        assert!(roman(0).is_err());
+        assert_eq!(short_date(Value::from("2018-03-13")).unwrap(), "13/3/2018");
     }
 
     #[test]

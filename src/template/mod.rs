@@ -87,6 +87,9 @@ impl Templates {
         env.add_filter("vn_date", filters::vn_date);
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);
+        env.add_filter("short_date", filters::short_date);
+        env.add_filter("roman", filters::roman);
+        env.add_filter("oneline", filters::oneline);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)
