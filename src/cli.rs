@@ -42,13 +42,23 @@ struct RenderArgs {
     /// Default: the current folder.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// The formats to write into a folder, comma-separated.
+    /// The formats to write into a folder, comma-separated: pdf, docx, png (page previews).
     #[arg(short, long, default_value = "pdf,docx")]
     formats: String,
     /// The folder that files named in the data (`{ file = "…" }`) must stay inside.
     /// Default: the data file's folder.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// The resolution of PNG previews (`-f png`), in dots per inch.
+    #[arg(long, default_value_t = 96.0, value_parser = parse_dpi)]
+    dpi: f32,
+}
+
+fn parse_dpi(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(dpi) if (10.0..=600.0).contains(&dpi) => Ok(dpi),
+        _ => Err(format!("`{text}` is not a resolution from 10 to 600 dpi")),
+    }
 }
 
 /// Runs the command line and returns the exit status.
@@ -110,7 +120,9 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         None => None,
     };
     let target = target(args, records.len())?;
-    let engine = Engine::new(templates).with_root(args.root.clone());
+    let engine = Engine::new(templates)
+        .with_root(args.root.clone())
+        .with_dpi(args.dpi);
 
     // Decide every file name first: two records that would share a name is an error before
     // anything is written.
@@ -148,9 +160,9 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
                 // Every format is rendered in memory before the first file is written; if a
                 // later file cannot be written, the earlier ones of the record are taken back,
                 // so a record is either wholly written or not at all.
-                let mut written: Vec<&Path> = Vec::new();
-                for ((_, bytes), (_, path)) in outputs.iter().zip(files) {
-                    if let Err(error) = output::write_atomic(path, bytes) {
+                let mut written: Vec<PathBuf> = Vec::new();
+                for (path, bytes) in output_paths(files, &outputs) {
+                    if let Err(error) = output::write_atomic(&path, bytes) {
                         for done in written {
                             let _ = std::fs::remove_file(done);
                         }
@@ -182,6 +194,28 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
     Ok(Summary { failed })
 }
 
+/// Pairs each rendered output with its file: PNG previews, one per page, are named
+/// `NAME-1.png`, `NAME-2.png` … after the planned `NAME.png`.
+fn output_paths<'a>(
+    files: &[(Format, PathBuf)],
+    outputs: &'a [(Format, Vec<u8>)],
+) -> Vec<(PathBuf, &'a [u8])> {
+    let mut paths = Vec::new();
+    for (format, planned) in files {
+        let mine = outputs.iter().filter(|(f, _)| f == format);
+        if *format == Format::Png {
+            let stem = planned.with_extension("");
+            for (page, (_, bytes)) in mine.enumerate() {
+                let name = format!("{}-{}.png", stem.display(), page + 1);
+                paths.push((PathBuf::from(name), bytes.as_slice()));
+            }
+        } else {
+            paths.extend(mine.map(|(_, bytes)| (planned.clone(), bytes.as_slice())));
+        }
+    }
+    paths
+}
+
 fn looks_like_path(name: &str) -> bool {
     name.contains('/') || name.contains('\\') || name.ends_with(".j2") || Path::new(name).is_file()
 }
@@ -205,7 +239,7 @@ fn target(args: &RenderArgs, records: usize) -> Result<Target, Error> {
     for name in args.formats.split(',').filter(|n| !n.trim().is_empty()) {
         let format = Format::from_name(name).ok_or_else(|| {
             Error::Usage(format!(
-                "unknown format `{name}`: use pdf, docx or both (-f pdf,docx)"
+                "unknown format `{name}`: use pdf, docx, png or a list (-f pdf,docx)"
             ))
         })?;
         if !formats.contains(&format) {

@@ -82,6 +82,9 @@ pub enum Error {
     /// The PDF writer refused the document (for example a PDF/A violation).
     #[error("failed to write the PDF ({0})")]
     Pdf(String),
+    /// A PNG preview cannot be written.
+    #[error("failed to write a preview ({0})")]
+    Preview(String),
     /// The DOCX writer failed.
     #[error("failed to write the DOCX ({0})")]
     Docx(String),

@@ -44,6 +44,8 @@ pub enum Format {
     Pdf,
     /// Word document, laid out by the word processor.
     Docx,
+    /// One PNG preview per page, rasterised from the PDF's layout.
+    Png,
 }
 
 impl Format {
@@ -52,6 +54,7 @@ impl Format {
         match self {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
+            Format::Png => "png",
         }
     }
 
@@ -60,6 +63,7 @@ impl Format {
         match name.trim().to_ascii_lowercase().as_str() {
             "pdf" => Some(Format::Pdf),
             "docx" => Some(Format::Docx),
+            "png" => Some(Format::Png),
             _ => None,
         }
     }
@@ -72,6 +76,8 @@ pub struct Engine {
     pdf_fonts: export::pdf::PdfFonts,
     templates: Templates,
     root: Option<std::path::PathBuf>,
+    raster: std::sync::OnceLock<export::png::RasterFonts>,
+    dpi: f32,
 }
 
 impl Engine {
@@ -82,7 +88,15 @@ impl Engine {
             pdf_fonts: export::pdf::PdfFonts::new(),
             templates,
             root: None,
+            raster: std::sync::OnceLock::new(),
+            dpi: 96.0,
         }
+    }
+
+    /// Sets the resolution of PNG previews (default 96 dots per inch).
+    pub fn with_dpi(mut self, dpi: f32) -> Self {
+        self.dpi = dpi;
+        self
     }
 
     /// Lets pictures named in the data come from anywhere inside `root` (default: the data
@@ -141,7 +155,8 @@ impl Engine {
         Ok(document)
     }
 
-    /// Renders one record into each requested format, in memory.
+    /// Renders one record into each requested format, in memory. A PNG preview gives one
+    /// entry per page, in page order.
     pub fn render(
         &self,
         record: &Record,
@@ -152,17 +167,25 @@ impl Engine {
         let mut pages = None;
         let mut outputs = Vec::new();
         for &format in formats {
-            let bytes = match format {
-                Format::Pdf => {
-                    if pages.is_none() {
-                        pages = Some(layout::lay_out(&document, &self.fonts)?);
-                    }
-                    let pages = pages.as_deref().unwrap_or_default();
-                    export::pdf::write(pages, &document.meta, &self.pdf_fonts)?
+            if format == Format::Docx {
+                outputs.push((format, export::docx::write(&document, &self.fonts)?));
+                continue;
+            }
+            if pages.is_none() {
+                pages = Some(layout::lay_out(&document, &self.fonts)?);
+            }
+            let pages = pages.as_deref().unwrap_or_default();
+            if format == Format::Pdf {
+                outputs.push((
+                    format,
+                    export::pdf::write(pages, &document.meta, &self.pdf_fonts)?,
+                ));
+            } else {
+                let fonts = self.raster.get_or_init(export::png::RasterFonts::new);
+                for png in export::png::write(pages, fonts, self.dpi)? {
+                    outputs.push((format, png));
                 }
-                Format::Docx => export::docx::write(&document, &self.fonts)?,
-            };
-            outputs.push((format, bytes));
+            }
         }
         Ok(outputs)
     }

@@ -150,3 +150,61 @@ fn layout_of_the_report_matches_its_snapshot() {
         );
     }
 }
+
+#[test]
+fn a_row_taller_than_a_page_is_split_between_its_lines() {
+    use vanban::markup::{parse, Resources};
+    use vanban::template::Markup;
+    let long = "Nội dung rất dài của một ô trong bảng. ".repeat(400);
+    let text = format!("| Mục | Nội dung |\n|---|---|\n| 1 | {long} |\n| 2 | Ngắn. |\n");
+    let here = std::path::PathBuf::from(".");
+    let markup = Markup {
+        text,
+        template: "test".into(),
+    };
+    let document = parse(
+        &markup,
+        &Resources {
+            base: here.clone(),
+            root: here,
+        },
+    )
+    .unwrap();
+    let engine = Engine::new(Templates::new());
+    let pages = layout::lay_out(&document, engine.fonts()).unwrap();
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let bottom = (297.0 - 20.0) * 72.0 / 25.4;
+    let mut cell_text = String::new();
+    for page in &pages {
+        let texts: Vec<&layout::TextItem> = page
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            texts.iter().all(|t| t.y <= bottom),
+            "page {} runs into the margin",
+            page.number
+        );
+        // Every page opens with the header row.
+        assert_eq!(texts[0].text, "Mục", "page {}", page.number);
+        // The second column's lines, less its header cell and the next row's.
+        let second_column = 30.0 * 72.0 / 25.4 + 40.0;
+        for t in texts
+            .iter()
+            .filter(|t| t.x > second_column && t.text != "Nội dung" && t.text != "Ngắn.")
+        {
+            cell_text.push_str(&t.text);
+            cell_text.push(' ');
+        }
+    }
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        words(&cell_text),
+        words(&long),
+        "the cell's text is whole and in order"
+    );
+}

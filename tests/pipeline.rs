@@ -98,7 +98,7 @@ fn qpdf_finds_the_structure_sound() {
 #[test]
 fn samples_conform_to_pdf_a_2b() {
     use page_validation::{validate_pdf_bytes, ValidationOptions, ValidationProfile};
-    for name in ["report.toml", "bao-cao-nam.toml"] {
+    for name in ["report.toml", "bao-cao-nam.toml", "report-day-du.toml"] {
         let dir = tempfile::tempdir().unwrap();
         let (pdf, _) = render_to(&sample(name), dir.path());
         let bytes = std::fs::read(&pdf).unwrap();
@@ -191,7 +191,7 @@ fn docx_holds_the_same_text_and_python_docx_reads_it() {
 
 #[test]
 fn libreoffice_paginates_the_docx_like_the_pdf() {
-    for name in ["report.toml", "bao-cao-nam.toml"] {
+    for name in ["report.toml", "bao-cao-nam.toml", "report-day-du.toml"] {
         let dir = tempfile::tempdir().unwrap();
         let (pdf, docx) = render_to(&sample(name), dir.path());
         let converted = dir.path().join("lo");

@@ -1,4 +1,6 @@
-//! The written outputs: PDF from the laid-out pages, DOCX from the document model.
+//! The written outputs: PDF and PNG previews from the laid-out pages, DOCX from the document
+//! model.
 
 pub mod docx;
 pub mod pdf;
+pub mod png;

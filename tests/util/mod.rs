@@ -86,6 +86,25 @@ pub fn pdf_text(pdf: &Path, pages: Option<(usize, usize)>) -> String {
     tool("pdftotext", &args)
 }
 
+/// One page's text with poppler's physical layout kept (table rows stay rows).
+pub fn pdf_page_layout(pdf: &Path, page: usize) -> String {
+    let page = page.to_string();
+    tool(
+        "pdftotext",
+        &[
+            "-layout",
+            "-enc",
+            "UTF-8",
+            "-f",
+            &page,
+            "-l",
+            &page,
+            pdf.to_str().unwrap(),
+            "-",
+        ],
+    )
+}
+
 /// The number of pages poppler counts.
 pub fn page_count(pdf: &Path) -> usize {
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
