@@ -237,7 +237,7 @@ fn a_missing_damaged_or_false_picture_is_named_and_nothing_is_written() {
         let out = render_record(dir.path(), &photos, "", &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains(&format!("r.toml: picture ")), "{stderr}");
+        assert!(stderr.contains("r.toml: picture "), "{stderr}");
         assert!(
             stderr.contains(name) && stderr.contains(message),
             "{name}: {stderr}"
