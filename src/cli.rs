@@ -11,8 +11,9 @@ use clap::{Parser, Subcommand};
 
 use vanban::data::{self, Field, LoadOptions, Record};
 use vanban::error::Error;
+use vanban::model::Timestamp;
 use vanban::template::{Templates, BUILTINS};
-use vanban::{output, Engine, Format};
+use vanban::{output, Engine, Format, PdfStandard};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
 #[derive(Debug, Parser)]
@@ -28,6 +29,13 @@ enum Command {
     Render(RenderArgs),
     /// Lists the built-in templates, one per line.
     Templates,
+    /// Checks a PDF for an archive: the PDF/A claim and whether it holds (independent
+    /// validator), fonts, pages and margins, metadata, NFC text. Exit status 1 when it does
+    /// not conform.
+    Inspect {
+        /// The PDF file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,9 +57,18 @@ struct RenderArgs {
     /// Default: the data file's folder.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// The PDF standard: a-2b (archival, the default), a-2u (archival, Unicode text), a-3b
+    /// (archival, carrying the source record as JSON) or none (plain PDF).
+    #[arg(long, default_value = "a-2b", value_parser = parse_standard)]
+    pdf_standard: PdfStandard,
     /// The resolution of PNG previews (`-f png`), in dots per inch.
     #[arg(long, default_value_t = 96.0, value_parser = parse_dpi)]
     dpi: f32,
+}
+
+fn parse_standard(text: &str) -> Result<PdfStandard, String> {
+    PdfStandard::from_name(text)
+        .ok_or_else(|| format!("`{text}` is not a PDF standard: use a-2b, a-2u, a-3b or none"))
 }
 
 fn parse_dpi(text: &str) -> Result<f32, String> {
@@ -78,11 +95,32 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Inspect { file } => {
+            let report = std::fs::read(&file)
+                .map_err(|e| Error::io(&file, e))
+                .and_then(|bytes| {
+                    vanban::inspect::inspect(&bytes).map_err(|m| Error::data(&file, None, m))
+                });
+            match report {
+                Ok(report) => {
+                    print!("{}", report.render());
+                    if report.conforms() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(error) => {
+                    report_error(&error);
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Render(args) => match render(&args) {
             Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
             Ok(_) => ExitCode::from(1),
             Err(error) => {
-                report(&error);
+                report_error(&error);
                 ExitCode::from(2)
             }
         },
@@ -122,7 +160,9 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
     let target = target(args, records.len())?;
     let engine = Engine::new(templates)
         .with_root(args.root.clone())
-        .with_dpi(args.dpi);
+        .with_dpi(args.dpi)
+        .with_pdf_standard(args.pdf_standard)
+        .with_fallback_date(source_date_epoch()?);
 
     // Decide every file name first: two records that would share a name is an error before
     // anything is written.
@@ -181,7 +221,7 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
             if error.is_fatal() {
                 return Err(error);
             }
-            report(&error);
+            report_error(&error);
         }
     }
     if planned.len() > 1 {
@@ -192,6 +232,24 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         );
     }
     Ok(Summary { failed })
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible builds): the date of files whose record has none.
+fn source_date_epoch() -> Result<Option<Timestamp>, Error> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| (0..=253_402_300_799).contains(s))
+            .map(|s| Some(Timestamp::from_unix(s)))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "SOURCE_DATE_EPOCH=`{value}` is not a Unix time in seconds"
+                ))
+            }),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Pairs each rendered output with its file: PNG previews, one per page, are named
@@ -281,7 +339,7 @@ fn file_stem(record: &Record, data: &Path) -> String {
     }
 }
 
-fn report(error: &Error) {
+fn report_error(error: &Error) {
     eprintln!("error: {error}");
     if let Some(hint) = error.hint() {
         eprintln!("hint: {hint}");

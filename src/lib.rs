@@ -25,6 +25,7 @@ pub mod error;
 pub mod export;
 pub mod fonts;
 pub mod images;
+pub mod inspect;
 pub mod layout;
 pub mod markup;
 pub mod model;
@@ -33,6 +34,7 @@ pub mod template;
 
 use data::{Field, Record};
 use error::{Error, Result};
+pub use export::pdf::PdfStandard;
 use fonts::FontBook;
 use model::Document;
 use template::{Templates, DEFAULT_TEMPLATE};
@@ -78,6 +80,8 @@ pub struct Engine {
     root: Option<std::path::PathBuf>,
     raster: std::sync::OnceLock<export::png::RasterFonts>,
     dpi: f32,
+    standard: PdfStandard,
+    fallback_date: Option<model::Timestamp>,
 }
 
 impl Engine {
@@ -90,7 +94,22 @@ impl Engine {
             root: None,
             raster: std::sync::OnceLock::new(),
             dpi: 96.0,
+            standard: PdfStandard::A2b,
+            fallback_date: None,
         }
+    }
+
+    /// Sets the PDF standard the files are written to (default PDF/A-2b).
+    pub fn with_pdf_standard(mut self, standard: PdfStandard) -> Self {
+        self.standard = standard;
+        self
+    }
+
+    /// Sets the date used for files whose record gives none (from `SOURCE_DATE_EPOCH`), so
+    /// that builds are reproducible: the clock is never read.
+    pub fn with_fallback_date(mut self, date: Option<model::Timestamp>) -> Self {
+        self.fallback_date = date;
+        self
     }
 
     /// Sets the resolution of PNG previews (default 96 dots per inch).
@@ -151,7 +170,7 @@ impl Engine {
             base,
         };
         let mut document = markup::parse(&markup, &resources)?;
-        document.meta = metadata(record)?;
+        document.meta = metadata(record, self.fallback_date)?;
         Ok(document)
     }
 
@@ -176,10 +195,12 @@ impl Engine {
             }
             let pages = pages.as_deref().unwrap_or_default();
             if format == Format::Pdf {
-                outputs.push((
-                    format,
-                    export::pdf::write(pages, &document.meta, &self.pdf_fonts)?,
-                ));
+                let options = export::pdf::PdfOptions {
+                    standard: self.standard,
+                    source: (self.standard == PdfStandard::A3b).then(|| record_json(record)),
+                };
+                let pdf = export::pdf::write(pages, &document.meta, &self.pdf_fonts, &options)?;
+                outputs.push((format, pdf));
             } else {
                 let fonts = self.raster.get_or_init(export::png::RasterFonts::new);
                 for png in export::png::write(pages, fonts, self.dpi)? {
@@ -191,8 +212,9 @@ impl Engine {
     }
 }
 
-/// The file metadata a record gives: title (trích yếu), author (issuer), date of issue.
-fn metadata(record: &Record) -> Result<model::Metadata> {
+/// The file metadata a record gives: title (trích yếu), author (issuer), subject (type and
+/// number), keywords, date of issue (else `fallback`, from `SOURCE_DATE_EPOCH`).
+fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model::Metadata> {
     let text = |path: &str| {
         record
             .fields
@@ -213,13 +235,87 @@ fn metadata(record: &Record) -> Result<model::Metadata> {
                     "`{value}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY"
                 ),
             })?;
-            date.day.map(|day| (date.year, date.month, day))
+            date.day
+                .map(|day| model::Timestamp::issue_date(date.year, date.month, day))
         }
         None => None,
+    };
+    let number = text("issuer.number");
+    let kind = document_kind(&number);
+    let subject = if number.is_empty() {
+        String::new()
+    } else {
+        format!("{kind} số {number}")
+    };
+    let keywords = match record.fields.get_path("keywords") {
+        Some(Field::List(items)) => items
+            .iter()
+            .filter_map(Field::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(Field::Text(list)) => list
+            .split(',')
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty())
+            .collect(),
+        _ => [kind.to_string(), text("issuer.name"), text("issuer.place")]
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .collect(),
     };
     Ok(model::Metadata {
         title: text("title"),
         author: text("issuer.name"),
-        date,
+        subject,
+        keywords,
+        date: date.or(fallback),
     })
+}
+
+/// The type of a document from the abbreviation in its number (NĐ 30 Phụ lục III):
+/// `15/BC-BCĐ` (state) and `15-BC/BCĐ` (Party) are reports; a công văn has none.
+fn document_kind(number: &str) -> &'static str {
+    let code = match (number.find('/'), number.find('-')) {
+        (Some(slash), Some(dash)) if slash < dash => &number[slash + 1..dash],
+        (Some(slash), Some(dash)) => &number[dash + 1..slash],
+        _ => "",
+    };
+    match code.trim() {
+        "BC" => "Báo cáo",
+        "BB" => "Biên bản",
+        "TB" => "Thông báo",
+        "KH" => "Kế hoạch",
+        "GM" => "Giấy mời",
+        "TTr" => "Tờ trình",
+        "QĐ" => "Quyết định",
+        "NQ" => "Nghị quyết",
+        "CT" => "Chỉ thị",
+        "CTr" => "Chương trình",
+        "HD" => "Hướng dẫn",
+        "QC" => "Quy chế",
+        "QyĐ" => "Quy định",
+        "TC" => "Thông cáo",
+        "PA" => "Phương án",
+        "ĐA" => "Đề án",
+        _ => "Công văn",
+    }
+}
+
+/// The record as JSON, to travel inside a PDF/A-3 file as its source.
+fn record_json(record: &Record) -> Vec<u8> {
+    fn value(field: &Field) -> serde_json::Value {
+        use serde_json::Value;
+        match field {
+            Field::Null => Value::Null,
+            Field::Bool(b) => Value::Bool(*b),
+            Field::Int(i) => Value::from(*i),
+            Field::Float(f) => Value::from(*f),
+            Field::Text(s) | Field::Markup(s) => Value::from(s.as_str()),
+            Field::List(items) => Value::Array(items.iter().map(value).collect()),
+            Field::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+            }
+        }
+    }
+    serde_json::to_vec_pretty(&value(&record.fields)).unwrap_or_default()
 }

@@ -82,8 +82,101 @@ pub struct Metadata {
     pub title: String,
     /// Who issued it (the issuing body).
     pub author: String,
-    /// The date of issue as `(year, month, day)`, when the record gives one.
-    pub date: Option<(i32, u8, u8)>,
+    /// Its type and number (`Báo cáo số 15/BC-BCĐ`).
+    pub subject: String,
+    /// Words to find it by.
+    pub keywords: Vec<String>,
+    /// When it was made: the date of issue when the record gives one.
+    pub date: Option<Timestamp>,
+}
+
+/// A moment with its offset from UTC, as document metadata records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+    /// Hour, 0–23.
+    pub hour: u8,
+    /// Minute.
+    pub minute: u8,
+    /// Second.
+    pub second: u8,
+    /// Offset from UTC in hours (+7 in Việt Nam).
+    pub utc_offset_hours: i8,
+}
+
+impl Timestamp {
+    /// Midnight of a date of issue in Việt Nam (UTC+7).
+    pub fn issue_date(year: i32, month: u8, day: u8) -> Self {
+        Timestamp {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            utc_offset_hours: 7,
+        }
+    }
+
+    /// A Unix time (seconds since 1970, UTC), as `SOURCE_DATE_EPOCH` gives it.
+    pub fn from_unix(seconds: i64) -> Self {
+        let days = seconds.div_euclid(86_400);
+        let rest = seconds.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        Timestamp {
+            year,
+            month,
+            day,
+            hour: (rest / 3600) as u8,
+            minute: (rest % 3600 / 60) as u8,
+            second: (rest % 60) as u8,
+            utc_offset_hours: 0,
+        }
+    }
+
+    /// The same moment in UTC, written `YYYY-MM-DDTHH:MM:SSZ` (W3C date-time).
+    pub fn to_utc_string(&self) -> String {
+        let local = days_from_civil(self.year, self.month, self.day) * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        let utc = Timestamp::from_unix(local - i64::from(self.utc_offset_hours) * 3600);
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second
+        )
+    }
+}
+
+/// Days since 1970-01-01 of a date (proleptic Gregorian calendar).
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year as i32, month, day)
 }
 
 /// A block of the flow.
@@ -419,5 +512,31 @@ fn dump_blocks(out: &mut String, blocks: &[Block], depth: usize) {
                 let _ = writeln!(out, "{pad}section-break");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_convert_to_utc() {
+        // Midnight in Việt Nam is 17:00 UTC the day before, across a month and a leap day.
+        assert_eq!(
+            Timestamp::issue_date(2018, 3, 1).to_utc_string(),
+            "2018-02-28T17:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::issue_date(2020, 3, 1).to_utc_string(),
+            "2020-02-29T17:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix(0).to_utc_string(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix(1_520_899_200).to_utc_string(),
+            "2018-03-13T00:00:00Z"
+        );
     }
 }

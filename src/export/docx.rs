@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::fonts::{FontBook, DOCX_FAMILY};
 use crate::layout::{column_widths, widest_line};
 use crate::model::{
-    days_in_month, Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle,
-    Rule, RuleLength, Table as ModelTable, CELL_PADDING_X, CELL_PADDING_Y,
+    Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle, Rule, RuleLength,
+    Table as ModelTable, CELL_PADDING_X, CELL_PADDING_Y,
 };
 
 /// Twips (1/20 point) from points.
@@ -530,21 +530,19 @@ fn xml_escape(text: &str) -> String {
 }
 
 fn core_xml(meta: &Metadata) -> String {
-    // The date of issue at midnight in Việt Nam (UTC+7) is 17:00 UTC the day before.
-    let created = match meta.date {
-        Some((year, month, day)) => {
-            let (y, m, d) = previous_day(year, month, day);
-            format!("{y:04}-{m:02}-{d:02}T17:00:00Z")
-        }
-        None => "1980-01-01T00:00:00Z".to_string(),
-    };
+    // No date known: the earliest a ZIP package can record, rather than the clock.
+    let created = meta.date.map_or_else(
+        || "1980-01-01T00:00:00Z".to_string(),
+        |date| date.to_utc_string(),
+    );
     format!(
         concat!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n",
             "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" ",
             "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" ",
             "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">",
-            "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>",
+            "<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{author}</dc:creator>",
+            "<cp:keywords>{keywords}</cp:keywords><cp:lastModifiedBy>{author}</cp:lastModifiedBy>",
             "<dc:language>vi-VN</dc:language><cp:revision>1</cp:revision>",
             "<dcterms:created xsi:type=\"dcterms:W3CDTF\">{created}</dcterms:created>",
             "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{created}</dcterms:modified>",
@@ -552,20 +550,10 @@ fn core_xml(meta: &Metadata) -> String {
         ),
         title = xml_escape(&meta.title),
         author = xml_escape(&meta.author),
+        subject = xml_escape(&meta.subject),
+        keywords = xml_escape(&meta.keywords.join(", ")),
         created = created
     )
-}
-
-fn previous_day(year: i32, month: u8, day: u8) -> (i32, u8, u8) {
-    if day > 1 {
-        return (year, month, day - 1);
-    }
-    let (year, month) = if month == 1 {
-        (year - 1, 12)
-    } else {
-        (year, month - 1)
-    };
-    (year, month, days_in_month(year, month))
 }
 
 /// docx-rs cannot mark a row as a header row (`w:tblHeader`, repeated on every page): header
@@ -606,7 +594,8 @@ mod tests {
         let meta = Metadata {
             title: "A & B".into(),
             author: "X".into(),
-            date: Some((2018, 3, 1)),
+            date: Some(crate::model::Timestamp::issue_date(2018, 3, 1)),
+            ..Metadata::default()
         };
         let xml = core_xml(&meta);
         assert!(xml.contains("2018-02-28T17:00:00Z"), "{xml}");

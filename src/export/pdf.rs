@@ -3,6 +3,7 @@
 //! depend only on the input.
 
 use krilla::configure::{Archival, ConfigurationBuilder, ValidationError, Validator};
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::image::Image as PdfImage;
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
@@ -13,7 +14,7 @@ use krilla::{Document, SerializeSettings};
 use crate::error::{Error, Result};
 use crate::fonts::{Face4, FontBook};
 use crate::layout::{Item, Page};
-use crate::model::{ImageData, ImageFormat, Metadata};
+use crate::model::{ImageData, ImageFormat, Metadata, Timestamp};
 
 /// Pictures converted for krilla once per document: one used twice is embedded once.
 #[derive(Default)]
@@ -82,12 +83,63 @@ impl PdfFonts {
     }
 }
 
-/// Writes the pages as a PDF/A-2b document.
-pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8>> {
-    let configuration = ConfigurationBuilder::new()
-        .set_validator(Validator::A(Archival::A2_B))
-        .finish()
-        .map_err(|e| Error::Pdf(format!("{e:?}")))?;
+/// The standard a PDF is written to and checked against while it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfStandard {
+    /// PDF/A-2b: archival, looks the same forever (the default; what archives received).
+    A2b,
+    /// PDF/A-2u: PDF/A-2b whose text also maps to Unicode.
+    A2u,
+    /// PDF/A-3b: PDF/A-2b carrying the source record (JSON) as an associated file.
+    A3b,
+    /// Plain PDF 1.7, not checked against an archival standard.
+    None,
+}
+
+impl PdfStandard {
+    /// Reads the command line's name (`a-2b`, `a-2u`, `a-3b`, `none`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "a-2b" => PdfStandard::A2b,
+            "a-2u" => PdfStandard::A2u,
+            "a-3b" => PdfStandard::A3b,
+            "none" => PdfStandard::None,
+            _ => return None,
+        })
+    }
+
+    fn validator(self) -> Option<Validator> {
+        match self {
+            PdfStandard::A2b => Some(Validator::A(Archival::A2_B)),
+            PdfStandard::A2u => Some(Validator::A(Archival::A2_U)),
+            PdfStandard::A3b => Some(Validator::A(Archival::A3_B)),
+            PdfStandard::None => None,
+        }
+    }
+}
+
+/// How a PDF is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfOptions {
+    /// The standard.
+    pub standard: PdfStandard,
+    /// The source record as JSON, embedded as an associated file (PDF/A-3b).
+    pub source: Option<Vec<u8>>,
+}
+
+/// Writes the pages as a PDF document of the given standard; krilla refuses to finish a file
+/// that would break it, and the error lists what broke it.
+pub fn write(
+    pages: &[Page],
+    meta: &Metadata,
+    fonts: &PdfFonts,
+    options: &PdfOptions,
+) -> Result<Vec<u8>> {
+    let mut builder = ConfigurationBuilder::new();
+    if let Some(validator) = options.standard.validator() {
+        builder = builder.set_validator(validator);
+    }
+    let configuration = builder.finish().map_err(|e| Error::Pdf(format!("{e:?}")))?;
     let settings = SerializeSettings {
         configuration,
         ..SerializeSettings::default()
@@ -149,6 +201,25 @@ pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8
         pdf_page.finish();
     }
     document.set_metadata(metadata(meta));
+    if let Some(source) = &options.source {
+        // PDF/A-3 wants the attachment's date; the document's is the only honest one.
+        let date = meta.date.ok_or_else(|| {
+            Error::Pdf("PDF/A-3b needs a date for the attached record: give issuer.date or set SOURCE_DATE_EPOCH".into())
+        })?;
+        let file = EmbeddedFile {
+            path: "record.json".into(),
+            mime_type: MimeType::new("application/json"),
+            description: Some("The data record this document was made from".into()),
+            association_kind: AssociationKind::Source,
+            data: source.clone().into(),
+            modification_date: Some(pdf_date(&date)),
+            compress: Some(true),
+            location: None,
+        };
+        document
+            .embed_file(file)
+            .ok_or_else(|| Error::Pdf("the source record could not be attached".into()))?;
+    }
     document.finish().map_err(convert_error)
 }
 
@@ -163,18 +234,27 @@ fn metadata(meta: &Metadata) -> PdfMetadata {
     if !meta.author.is_empty() {
         pdf = pdf.authors(vec![meta.author.clone()]);
     }
-    if let Some((year, month, day)) = meta.date {
-        // The date of issue, at midnight in Việt Nam (UTC+7): a fact of the record, not the clock.
-        let date = DateTime::new(year.clamp(0, 9999) as u16)
-            .month(month)
-            .day(day)
-            .hour(0)
-            .minute(0)
-            .second(0)
-            .utc_offset_hour(7);
-        pdf = pdf.creation_date(date);
+    if !meta.subject.is_empty() {
+        pdf = pdf.description(meta.subject.clone());
+    }
+    if !meta.keywords.is_empty() {
+        pdf = pdf.keywords(meta.keywords.clone());
+    }
+    if let Some(date) = &meta.date {
+        // A fact of the record (the date of issue), or SOURCE_DATE_EPOCH: never the clock.
+        pdf = pdf.creation_date(pdf_date(date));
     }
     pdf
+}
+
+fn pdf_date(date: &Timestamp) -> DateTime {
+    DateTime::new(date.year.clamp(0, 9999) as u16)
+        .month(date.month)
+        .day(date.day)
+        .hour(date.hour)
+        .minute(date.minute)
+        .second(date.second)
+        .utc_offset_hour(date.utc_offset_hours)
 }
 
 fn convert_error(error: krilla::error::KrillaError) -> Error {
@@ -184,7 +264,7 @@ fn convert_error(error: krilla::error::KrillaError) -> Error {
         KrillaError::Validation(errors) => {
             let list: Vec<String> = errors.iter().map(|(e, _)| describe(e)).collect();
             Error::Pdf(format!(
-                "the file would not be valid PDF/A-2b: {}",
+                "the file would break its PDF standard: {}",
                 list.join("; ")
             ))
         }
