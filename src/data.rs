@@ -87,10 +87,30 @@ pub struct LoadOptions {
     pub root: Option<PathBuf>,
 }
 
+/// The most text one field may hold: far more than any official document needs (a long
+/// article is tens of kilobytes), little enough that a runaway cell cannot exhaust memory in
+/// layout.
+pub const MAX_FIELD_BYTES: usize = 4 * 1024 * 1024;
+
+fn too_large(bytes: usize) -> String {
+    format!(
+        "holds {:.1} MB of text, more than the {} MB one field may hold: split it or shorten it",
+        bytes as f64 / 1_048_576.0,
+        MAX_FIELD_BYTES / 1_048_576
+    )
+}
+
 /// Reads every record of a data file, resolving file references.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = decode(path, &bytes)?;
+    if text.trim().is_empty() {
+        return Err(Error::data(
+            path,
+            None,
+            "the file is empty: it holds no record",
+        ));
+    }
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -268,6 +288,14 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
         let line = row.position().map(|p| p.line());
         let mut fields = Field::Map(Vec::new());
         for (header, cell) in headers.iter().zip(row.iter()) {
+            if cell.len() > MAX_FIELD_BYTES {
+                let location = line.map_or_else(String::new, |l| format!("{l}, "));
+                return Err(Error::data(
+                    path,
+                    Some(format!("{location}column \"{header}\"")),
+                    format!("the cell {}", too_large(cell.len())),
+                ));
+            }
             let (name, value) = match header.strip_suffix("[]") {
                 Some(name) => (
                     name,
@@ -338,6 +366,14 @@ fn insert_dotted(
 
 /// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC.
 fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Field> {
+    if let Field::Text(s) | Field::Markup(s) = &field {
+        if s.len() > MAX_FIELD_BYTES {
+            return Err(Error::BadField {
+                field: at.to_string(),
+                message: format!("the field {}", too_large(s.len())),
+            });
+        }
+    }
     Ok(match field {
         Field::Text(s) => Field::Text(nfc(&s)),
         Field::Markup(s) => Field::Markup(nfc(&s)),
@@ -390,6 +426,12 @@ fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<
         });
     }
     let bytes = std::fs::read(&canonical).map_err(unreadable)?;
+    if bytes.len() > MAX_FIELD_BYTES {
+        return Err(Error::BadField {
+            field: field.to_string(),
+            message: format!("the file `{name}` {}", too_large(bytes.len())),
+        });
+    }
     let text = decode(&path, &bytes)?;
     let is_markup = path
         .extension()

@@ -71,6 +71,12 @@ pub enum Error {
     /// Characters that no embedded font can draw.
     #[error("{}", missing_glyphs_message(.0))]
     MissingGlyphs(Vec<MissingGlyph>),
+    /// A record's document runs past the page budget.
+    #[error("the document runs past {pages} pages, the most one record may make")]
+    TooLong {
+        /// The budget.
+        pages: usize,
+    },
     /// A file cannot be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -188,6 +194,7 @@ impl Error {
                     .into(),
             ),
             Error::Io { .. } => Some("check that the path exists and that you may read or write it".into()),
+            Error::TooLong { .. } => Some("check the record for a field repeated by mistake, or split the document".into()),
             _ => None,
         }
     }

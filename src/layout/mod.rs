@@ -17,6 +17,10 @@ pub use frame::{dump, Frame, ImageItem, Item, Page, PlacedGlyph, RuleItem, TextI
 use inline::Line;
 pub use table::column_widths;
 
+/// The most pages one document may run to: a budget that stops a runaway record (a loop in a
+/// template, a field pasted a thousand times) long before it exhausts memory or time.
+pub const MAX_PAGES: usize = 1000;
+
 /// Lays the document out into pages.
 pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
     check_glyphs(document, fonts)?;
@@ -34,6 +38,9 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         label: 1,
     };
     flow.blocks(&document.body);
+    if flow.pages.len() >= MAX_PAGES {
+        return Err(Error::TooLong { pages: MAX_PAGES });
+    }
     flow.finish_page();
     let mut pages = flow.pages;
     for page in &mut pages {
@@ -348,8 +355,15 @@ impl Flow<'_> {
         self.y += frame.height;
     }
 
+    fn over_budget(&self) -> bool {
+        self.pages.len() >= MAX_PAGES
+    }
+
     fn blocks(&mut self, blocks: &[Block]) {
         for (index, block) in blocks.iter().enumerate() {
+            if self.over_budget() {
+                return;
+            }
             match block {
                 Block::Paragraph(paragraph) => {
                     let lines = inline::lay_out(paragraph, self.width, self.fonts, self.label);
@@ -434,7 +448,7 @@ impl Flow<'_> {
         let mut on_page = false;
         for row in &table.rows[table.header_rows..] {
             let mut rest = table::row_frame(row, &widths, self.fonts, self.label);
-            loop {
+            while !self.over_budget() {
                 let head = if on_page { 0.0 } else { header_height };
                 if head + rest.height <= self.room() + 0.01 {
                     self.table_header(&header, &mut on_page, table.borders, &widths);
@@ -562,7 +576,7 @@ impl Flow<'_> {
         }
         let count = lines.len();
         let mut placed = 0;
-        while placed < count {
+        while placed < count && !self.over_budget() {
             let mut fit = 0;
             let mut height = 0.0;
             for line in &lines[placed..] {

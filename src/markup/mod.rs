@@ -437,8 +437,14 @@ impl Builder<'_> {
             p
         };
         let options = Options::ENABLE_TABLES;
+        // Lines are counted as the events advance: counting from the start each time would
+        // make a long article quadratic.
+        let (mut line, mut counted) = (first_line, 0);
         for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
-            let line = first_line + text[..range.start].matches('\n').count();
+            if range.start > counted {
+                line += text[counted..range.start].matches('\n').count();
+                counted = range.start;
+            }
             // Inside a table cell, blocks go to the cell; elsewhere to the flow.
             let sink = match table.as_mut() {
                 Some(t) if t.in_cell => &mut t.cell_blocks,
