@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod data;
+pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod fonts;
@@ -29,6 +30,7 @@ pub mod markup;
 pub mod model;
 pub mod output;
 pub mod template;
+pub mod vietnamese;
 
 use data::{Field, Record};
 use error::{Error, Result};
