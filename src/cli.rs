@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use vanban::data::{self, Field, LoadOptions, Record};
+use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::template::{Templates, BUILTINS};
+use vanban::vietnamese::tone::ToneStyle;
 use vanban::{output, Engine, Format};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
@@ -28,6 +30,46 @@ enum Command {
     Render(RenderArgs),
     /// Lists the built-in templates, one per line.
     Templates,
+    /// Writes a text file (TCVN3, VNI, Windows-1258, UTF-16 …) as UTF-8 NFC text, to fix old
+    /// files once.
+    Convert(ConvertArgs),
+}
+
+/// How text is read: shared by `render` and `convert`.
+#[derive(Debug, clap::Args)]
+struct TextArgs {
+    /// The encoding of the input (utf-8, utf-16, utf-16be, windows-1258, tcvn3, vni).
+    /// Default: detected from the bytes.
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    encoding: Option<Encoding>,
+    /// Tone placement in oa/oe/uy syllables: `old` (hòa, thủy), `new` (hoà, thuỷ) or `keep`.
+    #[arg(long, value_name = "STYLE", default_value = "keep", value_parser = parse_tone_style)]
+    tone_style: ToneStyle,
+}
+
+#[derive(Debug, clap::Args)]
+struct ConvertArgs {
+    /// The text file to convert.
+    file: PathBuf,
+    /// Where to write the UTF-8 text. Default: standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
+}
+
+fn parse_encoding(name: &str) -> Result<Encoding, String> {
+    Encoding::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown encoding `{name}`: use one of {}",
+            Encoding::known_names()
+        )
+    })
+}
+
+fn parse_tone_style(name: &str) -> Result<ToneStyle, String> {
+    ToneStyle::from_name(name)
+        .ok_or_else(|| format!("unknown tone style `{name}`: use old, new or keep"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +91,8 @@ struct RenderArgs {
     /// Default: the data file's folder.
     #[arg(long)]
     root: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
 }
 
 /// Runs the command line and returns the exit status.
@@ -68,6 +112,13 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Convert(args) => match convert(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                report(&error);
+                ExitCode::from(2)
+            }
+        },
         Command::Render(args) => match render(&args) {
             Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
             Ok(_) => ExitCode::from(1),
@@ -93,6 +144,8 @@ enum Target {
 fn render(args: &RenderArgs) -> Result<Summary, Error> {
     let options = LoadOptions {
         root: args.root.clone(),
+        encoding: args.text.encoding,
+        tone_style: args.text.tone_style,
     };
     let records = data::load(&args.data, &options)?;
     let mut templates = Templates::new();
@@ -180,6 +233,37 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         );
     }
     Ok(Summary { failed })
+}
+
+/// `vanban convert`: the file decoded, NFC, in the tone style asked for, as UTF-8.
+fn convert(args: &ConvertArgs) -> Result<(), Error> {
+    let bytes = std::fs::read(&args.file).map_err(|e| Error::io(&args.file, e))?;
+    let decoded = data::decode_file(&args.file, &bytes, args.text.encoding)?;
+    let text = args.text.tone_style.apply(&decoded.text);
+    match &args.output {
+        Some(path) => {
+            output::write_atomic(path, text.as_bytes())?;
+            eprintln!(
+                "wrote {} (read as {})",
+                path.display(),
+                decoded.encoding.name()
+            );
+        }
+        None => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io(Path::new("<standard output>"), e))?;
+            eprintln!(
+                "read {} as {}",
+                args.file.display(),
+                decoded.encoding.name()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn looks_like_path(name: &str) -> bool {

@@ -12,7 +12,7 @@ mod tables;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::vietnamese::{pieces, syllable};
+use crate::vietnamese::{is_word_char, pieces, syllable};
 
 /// A text encoding vanban reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -223,11 +223,60 @@ pub fn decode_as(bytes: &[u8], encoding: Encoding) -> Result<String, DecodeError
             .decode_without_bom_handling(bytes)
             .0
             .into_owned(),
-        Encoding::Tcvn3 => bytes.iter().map(|&b| tables::TCVN3[b as usize]).collect(),
+        Encoding::Tcvn3 => decode_tcvn3(bytes),
         Encoding::Vni => decode_vni(bytes),
     };
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     Ok(text.nfc().collect())
+}
+
+/// TCVN3 by glibc's table, except that a byte 0x80–0x9F is read as Windows-1252 punctuation
+/// (… – — “ ” ‘ ’ •) unless it makes a Vietnamese word as a capital letter.
+///
+/// glibc reads TCVN 5712's VN1 repertoire, which puts toned capitals (Ủ, Ở, Ặ …) there; files
+/// typed with the ABC `.VnTime` fonts (VN3) have no such capitals and hold Word's typographic
+/// punctuation at those bytes instead. The word around the byte tells which the file meant:
+/// `Ủy` is a word, `Ặ` glued to `nước` is not, but `nước…` is.
+fn decode_tcvn3(bytes: &[u8]) -> String {
+    let mut chars: Vec<char> = bytes.iter().map(|&b| tables::TCVN3[b as usize]).collect();
+    let ambiguous = |i: usize| (0x80..=0x9F).contains(&bytes[i]);
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_word_char(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < chars.len() && is_word_char(chars[end]) {
+            end += 1;
+        }
+        // Peel ambiguous bytes off either end of the word until the rest is a syllable.
+        let (mut start, mut stop) = (i, end);
+        while start < stop && !ambiguous_word_ok(&chars[start..stop]) {
+            if ambiguous(start) {
+                chars[start] = windows_1252(bytes[start]);
+                start += 1;
+            } else if ambiguous(stop - 1) {
+                chars[stop - 1] = windows_1252(bytes[stop - 1]);
+                stop -= 1;
+            } else {
+                break;
+            }
+        }
+        i = end;
+    }
+    chars.into_iter().collect()
+}
+
+/// Whether letters read as one word make sense: a syllable, but never a lone toned capital
+/// other than the word `Ở` ("at"), since a lone `Ọ` or `Õ` is far likelier a dash or a quote.
+fn ambiguous_word_ok(letters: &[char]) -> bool {
+    let word: String = letters.iter().collect::<String>().nfc().collect();
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if !c.is_ascii() && c.is_uppercase() => c == 'Ở',
+        _ => syllable::is_syllable(&word),
+    }
 }
 
 /// VNI-Windows: a base letter and the mark byte after it make one letter; other bytes are
@@ -358,6 +407,15 @@ pub fn encode(text: &str, encoding: Encoding) -> Result<Vec<u8>, char> {
                     .iter()
                     .position(|&t| t == c)
                     .map(|b| b as u8)
+                    .or_else(|| {
+                        // Punctuation that Word wrote at 0x80–0x9F in the Windows-1252 way.
+                        let text = c.to_string();
+                        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+                        match (unmappable, bytes.as_ref()) {
+                            (false, &[b]) if (0x80..=0x9F).contains(&b) => Some(b),
+                            _ => None,
+                        }
+                    })
                     .ok_or(c)
             })
             .collect(),
@@ -437,6 +495,15 @@ mod tests {
         assert_eq!(read("QuyÕt ®Þnh"), "Quyết định");
         assert_eq!(read("TiÕng ViÖt cã 29 ch÷ c¸i"), "Tiếng Việt có 29 chữ cái");
         assert_eq!(read("Céng hoµ x· héi"), "Cộng hoà xã hội");
+    }
+
+    #[test]
+    fn tcvn3_tells_vn1_capitals_from_word_punctuation() {
+        let text = "“Ủy ban” – Ở nước…. Ặc";
+        let bytes = encode(text, Encoding::Tcvn3).unwrap();
+        assert_eq!(bytes[0], 0x93, "“ is Windows-1252's");
+        assert_eq!(bytes[1], 0x9E, "Ủ is glibc's");
+        assert_eq!(decode_as(&bytes, Encoding::Tcvn3).unwrap(), text);
     }
 
     #[test]
