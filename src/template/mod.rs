@@ -7,6 +7,7 @@
 
 mod escape;
 mod filters;
+mod wording;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 
 pub use escape::escape_markup;
 pub use filters::{official_date, parse_date, Date};
+pub use wording::type_abbreviation;
 
 /// A built-in template: its name, one line about it, and its source.
 #[derive(Debug, Clone, Copy)]
@@ -87,6 +89,12 @@ impl Templates {
         env.add_filter("vn_date", filters::vn_date);
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);
+        env.add_filter("vn_number_words", wording::vn_number_words);
+        env.add_filter("vn_money", wording::vn_money);
+        env.add_filter("vn_sort", wording::vn_sort);
+        env.add_filter("vn_upper", wording::vn_upper);
+        env.add_filter("vn_lower", wording::vn_lower);
+        env.add_filter("abbrev_type", wording::abbrev_type);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)
