@@ -53,7 +53,7 @@ fn parse_whole(text: &str) -> Option<i128> {
         None => (false, text),
     };
     let groups: Vec<&str> = digits
-        .split(|c: char| matches!(c, ' ' | '.' | '\u{00A0}' | '\u{202F}'))
+        .split([' ', '.', '\u{00A0}', '\u{202F}'])
         .collect();
     let well_grouped =
         groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
