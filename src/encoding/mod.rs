@@ -441,6 +441,18 @@ fn encode_vni(c: char) -> Option<Vec<u8>> {
     if let Some(byte) = single_vni_byte(c) {
         return Some(vec![byte]);
     }
+    // Other characters as in Windows-1252 (… “ ” – °), unless VNI uses that byte for a letter.
+    let text = c.to_string();
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    if let (false, &[byte]) = (unmappable, bytes.as_ref()) {
+        let taken = tables::VNI_SINGLE.iter().any(|(b, _)| *b == byte)
+            || tables::VNI_MARKS
+                .iter()
+                .any(|m| m.lower == byte || m.upper == byte);
+        if !taken {
+            return Some(vec![byte]);
+        }
+    }
     // The base byte is the ASCII vowel, or ơ/ư when the letter has a horn; one mark byte
     // writes everything else.
     let decomposed: Vec<char> = std::iter::once(c).nfd().collect();

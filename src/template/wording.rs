@@ -52,9 +52,7 @@ fn parse_whole(text: &str) -> Option<i128> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let groups: Vec<&str> = digits
-        .split([' ', '.', '\u{00A0}', '\u{202F}'])
-        .collect();
+    let groups: Vec<&str> = digits.split([' ', '.', '\u{00A0}', '\u{202F}']).collect();
     let well_grouped =
         groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
     let joined: String = groups.concat();
