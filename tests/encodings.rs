@@ -72,7 +72,8 @@ fn assert_shows_the_seed(text: &str) {
     let text: String = text
         .lines()
         .filter(|line| {
-            !(!line.trim().is_empty() && line.trim().bytes().all(|b| b.is_ascii_digit()))
+            let line = line.trim();
+            line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit())
         })
         .collect::<Vec<_>>()
         .join("\n");
