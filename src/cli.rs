@@ -40,10 +40,16 @@ enum Command {
 struct TextArgs {
     /// The encoding of the input (utf-8, utf-16, utf-16be, windows-1258, tcvn3, vni).
     /// Default: detected from the bytes.
-    #[arg(long, value_name = "NAME", value_parser = parse_encoding)]
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, help_heading = "Reading text")]
     encoding: Option<Encoding>,
     /// Tone placement in oa/oe/uy syllables: `old` (hòa, thủy), `new` (hoà, thuỷ) or `keep`.
-    #[arg(long, value_name = "STYLE", default_value = "keep", value_parser = parse_tone_style)]
+    #[arg(
+        long,
+        value_name = "STYLE",
+        default_value = "keep",
+        value_parser = parse_tone_style,
+        help_heading = "Reading text"
+    )]
     tone_style: ToneStyle,
 }
 
@@ -76,6 +82,8 @@ fn parse_tone_style(name: &str) -> Result<ToneStyle, String> {
 struct RenderArgs {
     /// The data: .toml or .json (one record), .csv or .jsonl (one record per row).
     data: PathBuf,
+    #[command(flatten)]
+    text: TextArgs,
     /// A built-in template name (see `vanban templates`) or the path of a template file.
     /// Default: the record's `template` field, else `bao-cao`.
     #[arg(short, long)]
@@ -91,8 +99,6 @@ struct RenderArgs {
     /// Default: the data file's folder.
     #[arg(long)]
     root: Option<PathBuf>,
-    #[command(flatten)]
-    text: TextArgs,
 }
 
 /// Runs the command line and returns the exit status.
@@ -235,37 +241,6 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
     Ok(Summary { failed })
 }
 
-/// `vanban convert`: the file decoded, NFC, in the tone style asked for, as UTF-8.
-fn convert(args: &ConvertArgs) -> Result<(), Error> {
-    let bytes = std::fs::read(&args.file).map_err(|e| Error::io(&args.file, e))?;
-    let decoded = data::decode_file(&args.file, &bytes, args.text.encoding)?;
-    let text = args.text.tone_style.apply(&decoded.text);
-    match &args.output {
-        Some(path) => {
-            output::write_atomic(path, text.as_bytes())?;
-            eprintln!(
-                "wrote {} (read as {})",
-                path.display(),
-                decoded.encoding.name()
-            );
-        }
-        None => {
-            use std::io::Write as _;
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::io(Path::new("<standard output>"), e))?;
-            eprintln!(
-                "read {} as {}",
-                args.file.display(),
-                decoded.encoding.name()
-            );
-        }
-    }
-    Ok(())
-}
-
 fn looks_like_path(name: &str) -> bool {
     name.contains('/') || name.contains('\\') || name.ends_with(".j2") || Path::new(name).is_file()
 }
@@ -336,4 +311,35 @@ fn report(error: &Error) {
     if let Some(hint) = error.hint() {
         eprintln!("hint: {hint}");
     }
+}
+
+/// `vanban convert`: the file decoded, NFC, in the tone style asked for, as UTF-8.
+fn convert(args: &ConvertArgs) -> Result<(), Error> {
+    let bytes = std::fs::read(&args.file).map_err(|e| Error::io(&args.file, e))?;
+    let decoded = data::decode_file(&args.file, &bytes, args.text.encoding)?;
+    let text = args.text.tone_style.apply(&decoded.text);
+    match &args.output {
+        Some(path) => {
+            output::write_atomic(path, text.as_bytes())?;
+            eprintln!(
+                "wrote {} (read as {})",
+                path.display(),
+                decoded.encoding.name()
+            );
+        }
+        None => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io(Path::new("<standard output>"), e))?;
+            eprintln!(
+                "read {} as {}",
+                args.file.display(),
+                decoded.encoding.name()
+            );
+        }
+    }
+    Ok(())
 }

@@ -78,14 +78,7 @@ fn assert_shows_the_seed(text: &str) {
         .collect::<Vec<_>>()
         .join("\n");
     let text = text.as_str();
-    let mut expected = vec![
-        "TỈNH ỦY HƯNG YÊN".to_string(),
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
-        "Số: 15/BC-BCĐ".into(),
-        "Hưng Yên, ngày 13 tháng 3 năm 2018".into(),
-        "BÁO CÁO".into(),
-        "Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018".into(),
-    ];
+    let mut expected = report_opening();
     expected.extend(paragraphs(&article()));
     expected.push("Nơi nhận:".into());
     assert_paragraphs_in_order(text, &expected);

@@ -86,15 +86,10 @@ impl Templates {
             }
             Ok(())
         });
+        wording::register(&mut env);
         env.add_filter("vn_date", filters::vn_date);
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);
-        env.add_filter("vn_number_words", wording::vn_number_words);
-        env.add_filter("vn_money", wording::vn_money);
-        env.add_filter("vn_sort", wording::vn_sort);
-        env.add_filter("vn_upper", wording::vn_upper);
-        env.add_filter("vn_lower", wording::vn_lower);
-        env.add_filter("abbrev_type", wording::abbrev_type);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)

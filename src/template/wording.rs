@@ -10,6 +10,16 @@ use crate::vietnamese::collation::{name_key, sort_key};
 use crate::vietnamese::numbers::{self, Wording};
 use crate::vietnamese::tone::ToneStyle;
 
+/// Adds this module's filters to a template environment.
+pub(super) fn register(env: &mut minijinja::Environment<'_>) {
+    env.add_filter("vn_number_words", vn_number_words);
+    env.add_filter("vn_money", vn_money);
+    env.add_filter("vn_sort", vn_sort);
+    env.add_filter("vn_upper", vn_upper);
+    env.add_filter("vn_lower", vn_lower);
+    env.add_filter("abbrev_type", abbrev_type);
+}
+
 fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
@@ -309,12 +319,7 @@ mod tests {
     /// Renders an expression that may read the text `s`.
     fn eval_with(expression: &str, s: &str) -> Result<String, String> {
         let mut env = minijinja::Environment::new();
-        env.add_filter("vn_number_words", vn_number_words);
-        env.add_filter("vn_money", vn_money);
-        env.add_filter("vn_upper", vn_upper);
-        env.add_filter("vn_lower", vn_lower);
-        env.add_filter("vn_sort", vn_sort);
-        env.add_filter("abbrev_type", abbrev_type);
+        register(&mut env);
         env.render_str(
             &format!("{{{{ {expression} }}}}"),
             minijinja::context! { s },
