@@ -334,7 +334,10 @@ pub fn score(text: &str) -> f32 {
     let mut words = 0usize;
     let mut valid = 0usize;
     let mut junk = 0usize;
+    let mut offset = 0;
     for (is_word, piece) in pieces(text) {
+        let start = offset;
+        offset += piece.len();
         if is_word {
             if piece.is_ascii() {
                 continue;
@@ -345,6 +348,16 @@ pub fn score(text: &str) -> f32 {
             }
         } else {
             junk += piece.chars().filter(|&c| is_junk(c)).count();
+            // A symbol glued between two letters (`c«ng`, TCVN3's ô read as Windows-1258) is
+            // a letter misread, whatever the symbol.
+            if !piece.is_ascii() && !piece.contains(char::is_whitespace) {
+                let before = text[..start].chars().next_back();
+                let after = text[offset..].chars().next();
+                if before.is_some_and(char::is_alphabetic) && after.is_some_and(char::is_alphabetic)
+                {
+                    junk += 1;
+                }
+            }
         }
     }
     let total = words + junk;
@@ -441,20 +454,20 @@ fn encode_vni(c: char) -> Option<Vec<u8>> {
     if let Some(byte) = single_vni_byte(c) {
         return Some(vec![byte]);
     }
-    // Other characters as in Windows-1252 (… “ ” – °), unless VNI uses that byte for a letter.
-    let text = c.to_string();
-    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
-    if let (false, &[byte]) = (unmappable, bytes.as_ref()) {
-        let taken = tables::VNI_SINGLE.iter().any(|(b, _)| *b == byte)
-            || tables::VNI_MARKS
-                .iter()
-                .any(|m| m.lower == byte || m.upper == byte);
-        if !taken {
-            return Some(vec![byte]);
+    vni_pair(c).or_else(|| {
+        // Other characters as in Windows-1252 (… “ ” – °), unless VNI uses the byte itself.
+        let text = c.to_string();
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+        match (unmappable, bytes.as_ref()) {
+            (false, &[byte]) if !vni_uses(byte) => Some(vec![byte]),
+            _ => None,
         }
-    }
-    // The base byte is the ASCII vowel, or ơ/ư when the letter has a horn; one mark byte
-    // writes everything else.
+    })
+}
+
+/// A Vietnamese letter as VNI writes it: the ASCII vowel, or ơ/ư when the letter has a horn,
+/// and one mark byte for everything else.
+fn vni_pair(c: char) -> Option<Vec<u8>> {
     let decomposed: Vec<char> = std::iter::once(c).nfd().collect();
     let first = *decomposed.first()?;
     let base = if decomposed.contains(&'\u{031B}') {
@@ -473,6 +486,14 @@ fn encode_vni(c: char) -> Option<Vec<u8>> {
         mark.lower
     };
     Some(vec![base_byte, mark_byte])
+}
+
+/// Whether VNI uses a byte for a letter or a mark.
+fn vni_uses(byte: u8) -> bool {
+    tables::VNI_SINGLE.iter().any(|(b, _)| *b == byte)
+        || tables::VNI_MARKS
+            .iter()
+            .any(|m| m.lower == byte || m.upper == byte)
 }
 
 fn single_vni_byte(c: char) -> Option<u8> {
@@ -568,6 +589,25 @@ mod tests {
                 } else {
                     assert!(s < 0.4, "{encoding:?} as {other:?}: {s}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn short_texts_are_detected_too() {
+        // Three words or so: a CSV cell. Each once failed (a tie, or a misreading that looked
+        // like a syllable) before the spelling and letter-case rules. What counts is the text:
+        // "tín" is the same bytes in VNI and Windows-1258, and either reading is right.
+        for text in [
+            "công tác",
+            "quý I",
+            "cao uy tín,",
+            "Nguyễn Văn An",
+            "Ủy ban",
+        ] {
+            for encoding in [Encoding::Windows1258, Encoding::Tcvn3, Encoding::Vni] {
+                let bytes = encode(text, encoding).unwrap();
+                assert_eq!(detect(&bytes).unwrap().text, text, "{text} in {encoding:?}");
             }
         }
     }

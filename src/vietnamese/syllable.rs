@@ -30,7 +30,7 @@ const RHYMES: &[&str] = &[
     "ơm", "ơn", "ơp", "ơt",
     "uc", "um", "un", "ung", "up", "ut",
     "uôc", "uôm", "uôn", "uông", "uôt",
-    "ưc", "ưm", "ưn", "ưng", "ưt",
+    "ưc", "ưm", "ưng", "ưt",
     "ươc", "ươm", "ươn", "ương", "ươp", "ươt",
     "oac", "oach", "oam", "oan", "oang", "oanh", "oap", "oat",
     "oăc", "oăm", "oăn", "oăng", "oăt",
@@ -56,6 +56,17 @@ pub struct Syllable {
 /// Besides onset and rhyme, it checks the two rules that most often unmask a wrong decoding:
 /// one tone mark at most, and only sắc or nặng on a rhyme ending in c, ch, p or t.
 pub fn parse(word: &str) -> Option<Syllable> {
+    // A capital after a small letter (`tƯn`) is a misread byte, never Vietnamese spelling.
+    let mut chars = word.chars().filter(|c| c.is_alphabetic());
+    if let Some(first) = chars.next() {
+        let mut previous = first;
+        for c in chars {
+            if previous.is_lowercase() && c.is_uppercase() {
+                return None;
+            }
+            previous = c;
+        }
+    }
     let mut letters = String::with_capacity(word.len());
     let mut tone = Tone::Level;
     for c in word.chars().flat_map(char::to_lowercase) {
@@ -81,9 +92,21 @@ pub fn parse(word: &str) -> Option<Syllable> {
         let Some(&rhyme) = RHYMES.iter().find(|&&r| r == rest) else {
             continue;
         };
+        // Spelling rules: k, gh, ngh before i e ê y, and c, g, ng never before e ê (nor c, ng
+        // before i y); qu takes no u, ư or plain o after it.
         let front = rhyme.starts_with(['i', 'e', 'ê', 'y']);
         if matches!(onset, "gh" | "ngh" | "k") && !front {
             continue;
+        }
+        if matches!(onset, "c" | "ng") && front
+            || onset == "g" && rhyme.starts_with(['e', 'ê'])
+            || onset == "qu" && rhyme.starts_with(['u', 'ư', 'o'])
+        {
+            continue;
+        }
+        // oong/ooc are loans (xoong, boong, soóc) and take no other tone.
+        if rhyme == "oong" && tone != Tone::Level || rhyme == "ooc" && tone != Tone::Acute {
+            return None;
         }
         let stop = ["c", "ch", "p", "t"].iter().any(|f| rhyme.ends_with(f));
         if stop && !matches!(tone, Tone::Acute | Tone::Dot) {
