@@ -13,7 +13,6 @@ use vanban::data::{self, Field, LoadOptions, Record};
 use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::template::{Templates, BUILTINS};
-use vanban::vietnamese::tone::ToneStyle;
 use vanban::{output, Engine, Format};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
@@ -26,56 +25,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Writes a text file (TCVN3, VNI, Windows-1258, UTF-16 …) as UTF-8 NFC text, to fix old
+    /// files once.
+    Convert(ConvertArgs),
     /// Renders the records of a data file into documents.
     Render(RenderArgs),
     /// Lists the built-in templates, one per line.
     Templates,
-    /// Writes a text file (TCVN3, VNI, Windows-1258, UTF-16 …) as UTF-8 NFC text, to fix old
-    /// files once.
-    Convert(ConvertArgs),
-}
-
-/// How text is read: shared by `render` and `convert`.
-#[derive(Debug, clap::Args)]
-struct TextArgs {
-    /// The encoding of the input (utf-8, utf-16, utf-16be, windows-1258, tcvn3, vni).
-    /// Default: detected from the bytes.
-    #[arg(long, value_name = "NAME", value_parser = parse_encoding, help_heading = "Reading text")]
-    encoding: Option<Encoding>,
-    /// Tone placement in oa/oe/uy syllables: `old` (hòa, thủy), `new` (hoà, thuỷ) or `keep`.
-    #[arg(
-        long,
-        value_name = "STYLE",
-        default_value = "keep",
-        value_parser = parse_tone_style,
-        help_heading = "Reading text"
-    )]
-    tone_style: ToneStyle,
-}
-
-#[derive(Debug, clap::Args)]
-struct ConvertArgs {
-    /// The text file to convert.
-    file: PathBuf,
-    /// Where to write the UTF-8 text. Default: standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
-    #[command(flatten)]
-    text: TextArgs,
-}
-
-fn parse_encoding(name: &str) -> Result<Encoding, String> {
-    Encoding::from_name(name).ok_or_else(|| {
-        format!(
-            "unknown encoding `{name}`: use one of {}",
-            Encoding::known_names()
-        )
-    })
-}
-
-fn parse_tone_style(name: &str) -> Result<ToneStyle, String> {
-    ToneStyle::from_name(name)
-        .ok_or_else(|| format!("unknown tone style `{name}`: use old, new or keep"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,16 +74,16 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Convert(args) => match convert(&args) {
-            Ok(()) => ExitCode::SUCCESS,
+        Command::Render(args) => match render(&args) {
+            Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::from(1),
             Err(error) => {
                 report(&error);
                 ExitCode::from(2)
             }
         },
-        Command::Render(args) => match render(&args) {
-            Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::from(1),
+        Command::Convert(args) => match convert(&args) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 report(&error);
                 ExitCode::from(2)
@@ -342,4 +298,47 @@ fn convert(args: &ConvertArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// How text is read: shared by `render` and `convert`.
+#[derive(Debug, clap::Args)]
+struct TextArgs {
+    /// The encoding of the input (utf-8, utf-16, utf-16be, windows-1258, tcvn3, vni).
+    /// Default: detected from the bytes.
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, help_heading = "Reading text")]
+    encoding: Option<Encoding>,
+    /// Tone placement in oa/oe/uy syllables: `old` (hòa, thủy), `new` (hoà, thuỷ) or `keep`.
+    #[arg(
+        long,
+        value_name = "STYLE",
+        default_value = "keep",
+        value_parser = parse_tone_style,
+        help_heading = "Reading text"
+    )]
+    tone_style: vanban::vietnamese::tone::ToneStyle,
+}
+
+#[derive(Debug, clap::Args)]
+struct ConvertArgs {
+    /// The text file to convert.
+    file: PathBuf,
+    /// Where to write the UTF-8 text. Default: standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
+}
+
+fn parse_encoding(name: &str) -> Result<Encoding, String> {
+    Encoding::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown encoding `{name}`: use one of {}",
+            Encoding::known_names()
+        )
+    })
+}
+
+fn parse_tone_style(name: &str) -> Result<vanban::vietnamese::tone::ToneStyle, String> {
+    vanban::vietnamese::tone::ToneStyle::from_name(name)
+        .ok_or_else(|| format!("unknown tone style `{name}`: use old, new or keep"))
 }
