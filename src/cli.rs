@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use vanban::data::{self, Field, LoadOptions, Record};
+use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::model::Timestamp;
 use vanban::template::{Templates, BUILTINS};
@@ -25,6 +26,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Writes a text file (TCVN3, VNI, Windows-1258, UTF-16 …) as UTF-8 NFC text, to fix old
+    /// files once.
+    Convert(ConvertArgs),
     /// Renders the records of a data file into documents.
     Render(RenderArgs),
     /// Lists the built-in templates, one per line.
@@ -42,6 +46,8 @@ enum Command {
 struct RenderArgs {
     /// The data: .toml or .json (one record), .csv or .jsonl (one record per row).
     data: PathBuf,
+    #[command(flatten)]
+    text: TextArgs,
     /// A built-in template name (see `vanban templates`) or the path of a template file.
     /// Default: the record's `template` field, else `bao-cao`.
     #[arg(short, long)]
@@ -124,6 +130,13 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Convert(args) => match convert(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                report_error(&error);
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -141,6 +154,8 @@ enum Target {
 fn render(args: &RenderArgs) -> Result<Summary, Error> {
     let options = LoadOptions {
         root: args.root.clone(),
+        encoding: args.text.encoding,
+        tone_style: args.text.tone_style,
     };
     let records = data::load(&args.data, &options)?;
     let mut templates = Templates::new();
@@ -344,4 +359,78 @@ fn report_error(error: &Error) {
     if let Some(hint) = error.hint() {
         eprintln!("hint: {hint}");
     }
+}
+
+/// `vanban convert`: the file decoded, NFC, in the tone style asked for, as UTF-8.
+fn convert(args: &ConvertArgs) -> Result<(), Error> {
+    let bytes = std::fs::read(&args.file).map_err(|e| Error::io(&args.file, e))?;
+    let decoded = data::decode_file(&args.file, &bytes, args.text.encoding)?;
+    let text = args.text.tone_style.apply(&decoded.text);
+    match &args.output {
+        Some(path) => {
+            output::write_atomic(path, text.as_bytes())?;
+            eprintln!(
+                "wrote {} (read as {})",
+                path.display(),
+                decoded.encoding.name()
+            );
+        }
+        None => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io(Path::new("<standard output>"), e))?;
+            eprintln!(
+                "read {} as {}",
+                args.file.display(),
+                decoded.encoding.name()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// How text is read: shared by `render` and `convert`.
+#[derive(Debug, clap::Args)]
+struct TextArgs {
+    /// The encoding of the input (utf-8, utf-16, utf-16be, windows-1258, tcvn3, vni).
+    /// Default: detected from the bytes.
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, help_heading = "Reading text")]
+    encoding: Option<Encoding>,
+    /// Tone placement in oa/oe/uy syllables: `old` (hòa, thủy), `new` (hoà, thuỷ) or `keep`.
+    #[arg(
+        long,
+        value_name = "STYLE",
+        default_value = "keep",
+        value_parser = parse_tone_style,
+        help_heading = "Reading text"
+    )]
+    tone_style: vanban::vietnamese::tone::ToneStyle,
+}
+
+#[derive(Debug, clap::Args)]
+struct ConvertArgs {
+    /// The text file to convert.
+    file: PathBuf,
+    /// Where to write the UTF-8 text. Default: standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
+}
+
+fn parse_encoding(name: &str) -> Result<Encoding, String> {
+    Encoding::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown encoding `{name}`: use one of {}",
+            Encoding::known_names()
+        )
+    })
+}
+
+fn parse_tone_style(name: &str) -> Result<vanban::vietnamese::tone::ToneStyle, String> {
+    vanban::vietnamese::tone::ToneStyle::from_name(name)
+        .ok_or_else(|| format!("unknown tone style `{name}`: use old, new or keep"))
 }

@@ -1,5 +1,8 @@
 //! Data files in, records out: JSON, JSON Lines, TOML and CSV, every string NFC.
 //!
+//! Bytes are decoded by [`crate::encoding`] (UTF-8, UTF-16, Windows-1258, TCVN3, VNI, detected
+//! or given), then every string is NFC and, if asked, rewritten to one tone placement style.
+//!
 //! A record is a tree of [`Field`]s. A field written `{ file = "bai-viet.txt" }` is replaced by
 //! that file's text (relative to the data file, and inside its folder unless a wider root is
 //! given): a `.md` file becomes [`Field::Markup`], any other file literal [`Field::Text`].
@@ -8,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::encoding::{self, DecodeError, Encoding};
 use crate::error::{Error, Result};
+use crate::vietnamese::tone::ToneStyle;
 
 /// One value of a record.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +90,10 @@ impl Record {
 pub struct LoadOptions {
     /// The folder that referenced files must stay inside; default: the data file's folder.
     pub root: Option<PathBuf>,
+    /// The encoding of the data file and the files it names; default: detected per file.
+    pub encoding: Option<Encoding>,
+    /// Where tone marks go in oa/oe/uy syllables of every string; default: as written.
+    pub tone_style: ToneStyle,
 }
 
 /// The most text one field may hold: far more than any official document needs (a long
@@ -103,14 +112,14 @@ fn too_large(bytes: usize) -> String {
 /// Reads every record of a data file, resolving file references.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = decode(path, &bytes)?;
-    if text.trim().is_empty() {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::data(
             path,
             None,
             "the file is empty: it holds no record",
         ));
     }
+    let text = decode(path, &bytes, options.encoding)?;
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -146,7 +155,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
                     "a record must be an object of named fields",
                 ));
             }
-            let fields = resolve_files(fields, &base, &root, "").map_err(|e| {
+            let fields = resolve_files(fields, &base, &root, options, "").map_err(|e| {
                 e.in_record(line.map_or_else(
                     || path.display().to_string(),
                     |l| format!("{}:{l}", path.display()),
@@ -162,22 +171,54 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
         .collect()
 }
 
-/// Decodes a text file: UTF-8 with or without a byte-order mark, line ends made `\n`, NFC.
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        Error::data(
-            path,
-            Some(line.to_string()),
-            "the file is not UTF-8 text: save it as UTF-8 (Unicode) and try again",
-        )
+/// Decodes a text file: in `encoding`, or the one [`encoding::detect`] finds; line ends made
+/// `\n`, NFC.
+pub fn decode(path: &Path, bytes: &[u8], encoding: Option<Encoding>) -> Result<String> {
+    Ok(decode_file(path, bytes, encoding)?.text)
+}
+
+/// Like [`decode`], with the encoding that was used and how sure the detection was.
+pub fn decode_file(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+) -> Result<encoding::Decoded> {
+    let names = Encoding::known_names();
+    let mut decoded = encoding::decode(bytes, encoding).map_err(|error| match error {
+        DecodeError::Invalid { encoding: used, line } => {
+            let message = match encoding {
+                Some(_) => format!(
+                    "the file is not valid {} text: check the name given to --encoding ({names})",
+                    used.name()
+                ),
+                None => format!(
+                    "the file is not valid {} text here: save it as UTF-8 (Unicode), or give its encoding with --encoding NAME ({names})",
+                    used.name()
+                ),
+            };
+            Error::data(path, Some(line.to_string()), message)
+        }
+        DecodeError::Nonsense { best } => {
+            let best = best.map_or_else(String::new, |(encoding, score)| {
+                format!(
+                    " (at best {:.0}% of its words are Vietnamese, read as {})",
+                    score * 100.0,
+                    encoding.name()
+                )
+            });
+            Error::data(
+                path,
+                None,
+                format!(
+                    "the file is not text in any encoding vanban recognises{best}: if it is text, give its encoding with --encoding NAME ({names}), or save it as UTF-8 (Unicode)"
+                ),
+            )
+        }
     })?;
-    Ok(nfc(&text.replace("\r\n", "\n")))
+    if decoded.text.contains('\r') {
+        decoded.text = decoded.text.replace("\r\n", "\n");
+    }
+    Ok(decoded)
 }
 
 /// Normalises text to NFC, the form every later stage expects.
@@ -264,10 +305,12 @@ fn from_toml(value: toml::Value) -> Field {
 
 /// Reads CSV: a header row of dotted names (`issuer.name` fills `name` inside `issuer`), a
 /// record per row. A header ending in `[]` (`recipients[]`) makes a list of the cell's lines.
+/// The separator is `,`, `;` or a tab, whichever the header row uses most.
 fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(csv_separator(text))
         .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
@@ -318,6 +361,34 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
     Ok(records)
 }
 
+/// The separator the header row uses most: `,` (the default), `;` (Excel where the decimal
+/// mark is a comma, as on Vietnamese Windows) or a tab (Excel's "Unicode text"). Separators
+/// inside quotes do not count.
+fn csv_separator(text: &str) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for byte in text.bytes() {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some(entry) = counts.iter_mut().find(|(b, _)| *b == byte) {
+                    entry.1 += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    // The first of the most used wins, so a tie (or no separator at all) gives `,`.
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, &(b, n)| if n > best.1 { (b, n) } else { best },
+        )
+        .0
+}
+
 fn csv_error(path: &Path, error: &csv::Error) -> Error {
     let location = error.position().map(|p| p.line().to_string());
     let message = match error.kind() {
@@ -364,8 +435,15 @@ fn insert_dotted(
     Ok(())
 }
 
-/// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC.
-fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Field> {
+/// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC
+/// and to the tone style asked for.
+fn resolve_files(
+    field: Field,
+    base: &Path,
+    root: &Path,
+    options: &LoadOptions,
+    at: &str,
+) -> Result<Field> {
     if let Field::Text(s) | Field::Markup(s) = &field {
         if s.len() > MAX_FIELD_BYTES {
             return Err(Error::BadField {
@@ -374,20 +452,22 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
             });
         }
     }
+    let clean = |s: &str| options.tone_style.apply(&nfc(s));
     Ok(match field {
-        Field::Text(s) => Field::Text(nfc(&s)),
-        Field::Markup(s) => Field::Markup(nfc(&s)),
+        Field::Text(s) => Field::Text(clean(&s)),
+        Field::Markup(s) => Field::Markup(clean(&s)),
         Field::List(items) => Field::List(
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, f)| resolve_files(f, base, root, &format!("{at}[{i}]")))
+                .map(|(i, f)| resolve_files(f, base, root, options, &format!("{at}[{i}]")))
                 .collect::<Result<_>>()?,
         ),
         Field::Map(entries) => {
             if let [(key, Field::Text(name))] = entries.as_slice() {
                 if key == "file" {
-                    return read_referenced(name, base, root, at);
+                    let field = read_referenced(name, base, root, options.encoding, at)?;
+                    return resolve_files(field, base, root, options, at);
                 }
             }
             Field::Map(
@@ -399,7 +479,7 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
                         } else {
                             format!("{at}.{k}")
                         };
-                        Ok((nfc(&k), resolve_files(v, base, root, &path)?))
+                        Ok((nfc(&k), resolve_files(v, base, root, options, &path)?))
                     })
                     .collect::<Result<_>>()?,
             )
@@ -408,7 +488,13 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
     })
 }
 
-fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<Field> {
+fn read_referenced(
+    name: &str,
+    base: &Path,
+    root: &Path,
+    encoding: Option<Encoding>,
+    field: &str,
+) -> Result<Field> {
     let path = base.join(name);
     let unreadable = |e: std::io::Error| Error::BadField {
         field: field.to_string(),
@@ -432,7 +518,7 @@ fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<
             message: format!("the file `{name}` {}", too_large(bytes.len())),
         });
     }
-    let text = decode(&path, &bytes)?;
+    let text = decode(&path, &bytes, encoding)?;
     let is_markup = path
         .extension()
         .and_then(|e| e.to_str())
@@ -472,6 +558,110 @@ mod tests {
             ]))
         );
         assert_eq!(records[0].line, Some(2));
+    }
+
+    #[test]
+    fn csv_separators_are_detected() {
+        assert_eq!(csv_separator("a,b;c\n"), b',');
+        assert_eq!(csv_separator("a;b;\"c,d,e\"\n1,2,3,4,5"), b';');
+        assert_eq!(csv_separator("a\tb\n"), b'\t');
+        assert_eq!(csv_separator("title\n"), b',');
+    }
+
+    #[test]
+    fn semicolon_csv_with_quoted_newlines_and_a_ragged_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(
+            &path,
+            "title;issuer.name;recipients[]\r\n\"Kết quả; năm 2018\";SỞ NỘI VỤ;\"UBND tỉnh\r\nLưu: VT\"\r\nx;y\r\n",
+        )
+        .unwrap();
+        let err = load(&path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a.csv:4"), "{err}");
+        assert!(err.contains("2 cells but the header has 3"), "{err}");
+        std::fs::write(
+            &path,
+            "title;issuer.name;recipients[]\r\n\"Kết quả; năm 2018\";SỞ NỘI VỤ;\"UBND tỉnh\r\nLưu: VT\"\r\n",
+        )
+        .unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        let fields = &records[0].fields;
+        assert_eq!(
+            fields.get_path("title").and_then(Field::as_str),
+            Some("Kết quả; năm 2018")
+        );
+        assert_eq!(
+            fields.get_path("recipients"),
+            Some(&Field::List(vec![
+                Field::Text("UBND tỉnh".into()),
+                Field::Text("Lưu: VT".into())
+            ]))
+        );
+    }
+
+    #[test]
+    fn tone_style_applies_to_every_string_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.txt"), "Ủy ban hòa giải").unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "title = \"Thuỷ lợi\"\nlist = [\"khoẻ\"]\nbody = { file = \"b.txt\" }\n",
+        )
+        .unwrap();
+        let options = LoadOptions {
+            tone_style: ToneStyle::Old,
+            ..LoadOptions::default()
+        };
+        let records = load(&path, &options).unwrap();
+        let fields = &records[0].fields;
+        assert_eq!(
+            fields.get_path("title").and_then(Field::as_str),
+            Some("Thủy lợi")
+        );
+        assert_eq!(
+            fields.get_path("list"),
+            Some(&Field::List(vec![Field::Text("khỏe".into())]))
+        );
+        let new = LoadOptions {
+            tone_style: ToneStyle::New,
+            ..LoadOptions::default()
+        };
+        let records = load(&path, &new).unwrap();
+        assert_eq!(
+            records[0].fields.get_path("body").and_then(Field::as_str),
+            Some("Uỷ ban hoà giải")
+        );
+    }
+
+    #[test]
+    fn legacy_files_are_decoded_and_nonsense_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let text = "title;name\nKết quả hội nghị;Trần Thị Thanh Thủy\n";
+        std::fs::write(
+            &path,
+            encoding::encode(text, Encoding::Windows1258).unwrap(),
+        )
+        .unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(
+            records[0].fields.get_path("name").and_then(Field::as_str),
+            Some("Trần Thị Thanh Thủy")
+        );
+        std::fs::write(
+            &path,
+            b"a;b\n\x01\x9f\xff\xfe\x80\x81;\xb8\xb5\xd5\xd5\xd5\n",
+        )
+        .unwrap();
+        let err = load(&path, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not text in any encoding"), "{err}");
+        assert!(err.contains("--encoding"), "{err}");
     }
 
     #[test]

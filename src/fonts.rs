@@ -226,6 +226,32 @@ mod tests {
     }
 
     #[test]
+    fn combining_marks_left_after_nfc_are_positioned_by_the_font() {
+        // x + dot below and x + acute have no precomposed form, so NFC keeps the marks.
+        let book = FontBook::embedded();
+        let lower = book.shape(Face4::Regular, "x\u{0301}");
+        let upper = book.shape(Face4::Regular, "X\u{0301}");
+        for shaped in [&lower, &upper] {
+            assert_eq!(shaped.len(), 2);
+            let (base, mark) = (shaped[0], shaped[1]);
+            assert_eq!(mark.advance, 0.0, "a mark takes no room of its own");
+            assert_eq!(mark.cluster, 0, "it stays in its letter's cluster");
+            // GPOS moves it back over the letter (its origin would otherwise be after it).
+            assert!(
+                mark.x_offset < 0.0 && -mark.x_offset < base.advance,
+                "{mark:?}"
+            );
+        }
+        // The mark sits lower over x than over X: anchored per letter, not stacked blindly.
+        assert!(
+            lower[1].y_offset < upper[1].y_offset - 0.1,
+            "{lower:?} {upper:?}"
+        );
+        let below = book.shape(Face4::Bold, "x\u{0323}");
+        assert_eq!(below[1].advance, 0.0);
+    }
+
+    #[test]
     fn single_line_spacing_is_about_1_15() {
         let book = FontBook::embedded();
         let h = book.vertical(Face4::Regular).line_height();

@@ -6,7 +6,9 @@
 //! Data flows one way; each step is a module with its own types:
 //!
 //! 1. **data** — [`data::load`] reads JSON, JSON Lines, TOML or CSV into [`data::Record`]s,
-//!    every string NFC, `{ file = "…" }` fields replaced by the file's text.
+//!    every string NFC, `{ file = "…" }` fields replaced by the file's text. Bytes in legacy
+//!    Vietnamese encodings are detected and decoded by [`encoding`]; the language rules
+//!    (syllables, tone placement, collation, numbers in words) are in [`vietnamese`].
 //! 2. **template** — [`template::Templates::render`] runs a minijinja template over a record and
 //!    writes [`template::Markup`]; values are escaped so that data stays literal text.
 //! 3. **markup** — [`markup::parse`] reads CommonMark plus block directives into a
@@ -21,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod data;
+pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod fonts;
@@ -31,6 +34,7 @@ pub mod markup;
 pub mod model;
 pub mod output;
 pub mod template;
+pub mod vietnamese;
 
 use data::{Field, Record};
 use error::{Error, Result};

@@ -17,14 +17,7 @@ fn report_pdf_text_equals_the_article_paragraph_by_paragraph() {
     let dir = tempfile::tempdir().unwrap();
     let (pdf, _) = render_to(&sample("report.toml"), dir.path());
     let text = pdf_text(&pdf, None);
-    let mut expected = vec![
-        "TỈNH ỦY HƯNG YÊN".to_string(),
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
-        "Số: 15/BC-BCĐ".into(),
-        "Hưng Yên, ngày 13 tháng 3 năm 2018".into(),
-        "BÁO CÁO".into(),
-        "Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018".into(),
-    ];
+    let mut expected = report_opening();
     expected.extend(article());
     expected.extend([
         "Nơi nhận:".into(),

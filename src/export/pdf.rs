@@ -162,8 +162,9 @@ pub fn write(
                             text_range: g.text_range.clone(),
                             x_advance: g.advance,
                             x_offset: g.x_offset,
-                            // Fonts measure up, the page measures down.
-                            y_offset: -g.y_offset,
+                            // krilla takes the shaper's offset as it is (up is positive) and
+                            // turns it into page coordinates itself.
+                            y_offset: g.y_offset,
                             y_advance: 0.0,
                             location: None,
                         })

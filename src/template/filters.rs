@@ -236,4 +236,24 @@ mod tests {
         }
         assert!(parse_date("2024-02-29").is_some());
     }
+
+    #[test]
+    fn the_filter_reads_toml_dates_and_names_bad_values() {
+        // A TOML date (`date = 2018-03-13`, no quotes) reaches templates in its ISO form.
+        let table: toml::Table =
+            toml::from_str("d = 2019-02-05\nt = 2018-03-13T08:00:00+07:00").unwrap();
+        for (key, expected) in [
+            ("d", "ngày 05 tháng 02 năm 2019"),
+            ("t", "ngày 13 tháng 3 năm 2018"),
+        ] {
+            let value = Value::from(table[key].to_string());
+            assert_eq!(vn_date(value).unwrap(), expected);
+        }
+        assert_eq!(
+            vn_date(Value::from("03/2018")).unwrap(),
+            "ngày      tháng 3 năm 2018"
+        );
+        let error = vn_date(Value::from("13.3.2018")).unwrap_err().to_string();
+        assert!(error.contains("`13.3.2018` is not a date"), "{error}");
+    }
 }

@@ -7,6 +7,7 @@
 
 mod escape;
 mod filters;
+mod wording;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 
 pub use escape::escape_markup;
 pub use filters::{official_date, parse_date, Date};
+pub use wording::type_abbreviation;
 
 /// A built-in template: its name, one line about it, and its source.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +86,7 @@ impl Templates {
             }
             Ok(())
         });
+        wording::register(&mut env);
         env.add_filter("vn_date", filters::vn_date);
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);

@@ -149,6 +149,21 @@ pub fn paragraphs(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first lines of the sample report as the PDF shows them: parent body, national name,
+/// number, place and date, type name and title, in reading order.
+pub fn report_opening() -> Vec<String> {
+    [
+        "TỈNH ỦY HƯNG YÊN",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: 15/BC-BCĐ",
+        "Hưng Yên, ngày 13 tháng 3 năm 2018",
+        "BÁO CÁO",
+        "Kết quả hội nghị triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018",
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
 /// A word poppler found, with its box in points (origin top-left).
 #[derive(Debug, Clone)]
 pub struct Word {
