@@ -286,3 +286,157 @@ fn docx_text(docx: &Path) -> String {
     }
     text
 }
+
+#[test]
+fn inspect_confirms_the_samples_and_refuses_a_plain_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, _) = render_to(&sample("report.toml"), dir.path());
+    let out = vanban(&["inspect", pdf.to_str().unwrap()]);
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("PDF/A claim     PDF/A-2B: conforms"),
+        "{report}"
+    );
+    assert!(
+        report.contains("page 1   210.0 x 297.0 mm (A4), content margins"),
+        "{report}"
+    );
+    assert!(
+        report.contains("right 15.0 ") && report.contains("left 30.0 mm"),
+        "the margins of NĐ 30: {report}"
+    );
+    assert!(
+        report.contains("LiberationSerif (Type0) embedded, subset"),
+        "{report}"
+    );
+    assert!(
+        report.contains("text            ") && report.contains("characters, NFC"),
+        "{report}"
+    );
+
+    // The same document as plain PDF makes no claim: exit status 1.
+    let plain = dir.path().join("plain");
+    let out = vanban(&[
+        "render",
+        sample("report.toml").to_str().unwrap(),
+        "-f",
+        "pdf",
+        "--pdf-standard",
+        "none",
+        "-o",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let file = std::fs::read_dir(&plain)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let out = vanban(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("none (not an archival PDF)"));
+
+    // Not a PDF at all: exit status 2, the file named.
+    let bogus = dir.path().join("bogus.pdf");
+    std::fs::write(&bogus, "%PDF-1.7 nothing").unwrap();
+    let out = vanban(&["inspect", bogus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus.pdf: not a readable PDF"));
+}
+
+#[test]
+fn every_archival_standard_is_written_and_holds() {
+    for (standard, claim) in [
+        ("a-2b", "PDF/A-2B"),
+        ("a-2u", "PDF/A-2U"),
+        ("a-3b", "PDF/A-3B"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = vanban(&[
+            "render",
+            sample("report.toml").to_str().unwrap(),
+            "-f",
+            "pdf",
+            "--pdf-standard",
+            standard,
+            "-o",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pdf = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert_conforms(&pdf);
+        let report = vanban::inspect::inspect(&std::fs::read(&pdf).unwrap()).unwrap();
+        assert_eq!(report.claim.as_deref(), Some(claim));
+        if standard == "a-3b" {
+            // The record travels inside the file.
+            let listing = tool("pdfdetach", &["-list", pdf.to_str().unwrap()]);
+            assert!(listing.contains("record.json"), "{listing}");
+            let json = dir.path().join("record.json");
+            tool(
+                "pdfdetach",
+                &[
+                    "-save",
+                    "1",
+                    "-o",
+                    json.to_str().unwrap(),
+                    pdf.to_str().unwrap(),
+                ],
+            );
+            let record: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+            assert_eq!(record["issuer"]["number"], "15/BC-BCĐ");
+        }
+    }
+}
+
+#[test]
+fn source_date_epoch_dates_a_record_without_a_date() {
+    let dir = tempfile::tempdir().unwrap();
+    // A draft: the month is known, the day is not, so the record gives no date of issue.
+    let record = "title = \"Dự thảo\"\narticle = \"Nội dung.\"\nrecipients = [\"Lưu: VT\"]\n\
+        [issuer]\nname = \"SỞ NỘI VỤ\"\nnumber = \"05/BC-SNV\"\nplace = \"Hưng Yên\"\ndate = \"2018-03\"\n\
+        [signer]\nposition = \"GIÁM ĐỐC\"\nname = \"Nguyễn Văn A\"\n";
+    let data = dir.path().join("r.toml");
+    std::fs::write(&data, record).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vanban"))
+        .args([
+            "render",
+            data.to_str().unwrap(),
+            "-f",
+            "pdf",
+            "-o",
+            dir.path().join("a").to_str().unwrap(),
+        ])
+        .env("SOURCE_DATE_EPOCH", "1520899200")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = std::fs::read_dir(dir.path().join("a"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let info = tool("pdfinfo", &["-isodates", pdf.to_str().unwrap()]);
+    assert!(
+        info.contains("CreationDate:    2018-03-13T00:00:00Z"),
+        "{info}"
+    );
+}

@@ -46,12 +46,16 @@ fn render_record(dir: &Path, extra: &str, meeting: &str, args: &[&str]) -> std::
     vanban(&all)
 }
 
+/// The files of one kind written into `dir/out`; PDFs are checked against their PDF/A claim.
 fn written(dir: &Path, extension: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("out"))
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
     files.retain(|p| p.extension().and_then(|e| e.to_str()) == Some(extension));
     files.sort();
+    if extension == "pdf" {
+        files.iter().for_each(|pdf| assert_conforms(pdf));
+    }
     files
 }
 

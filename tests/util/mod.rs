@@ -49,10 +49,27 @@ pub fn render_to(data: &Path, dir: &Path) -> (PathBuf, PathBuf) {
             _ => {}
         }
     }
-    (
-        pdf.expect("a PDF was written"),
-        docx.expect("a DOCX was written"),
-    )
+    let pdf = pdf.expect("a PDF was written");
+    assert_conforms(&pdf);
+    (pdf, docx.expect("a DOCX was written"))
+}
+
+/// Asserts that a PDF conforms to the PDF/A level it claims (every PDF a test makes is
+/// checked this way, by the same independent validator `vanban inspect` uses).
+pub fn assert_conforms(pdf: &Path) {
+    let report = vanban::inspect::inspect(&std::fs::read(pdf).unwrap()).unwrap();
+    assert!(
+        report.claim.is_some(),
+        "{} makes no PDF/A claim",
+        pdf.display()
+    );
+    assert!(report.conforms(), "{}:\n{}", pdf.display(), report.render());
+    assert!(report.text.nfc, "{}: text is not NFC", pdf.display());
+    assert!(
+        report.fonts.iter().all(|f| f.embedded && f.subset),
+        "{}",
+        report.render()
+    );
 }
 
 /// Runs an external tool; panics with its output when it fails.
