@@ -37,8 +37,9 @@ enum Command {
     /// validator), fonts, pages and margins, metadata, NFC text. Exit status 1 when it does
     /// not conform.
     Inspect {
-        /// The PDF file.
-        file: PathBuf,
+        /// The PDF files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -101,27 +102,7 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Inspect { file } => {
-            let report = std::fs::read(&file)
-                .map_err(|e| Error::io(&file, e))
-                .and_then(|bytes| {
-                    vanban::inspect::inspect(&bytes).map_err(|m| Error::data(&file, None, m))
-                });
-            match report {
-                Ok(report) => {
-                    print!("{}", report.render());
-                    if report.conforms() {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(1)
-                    }
-                }
-                Err(error) => {
-                    report_error(&error);
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Command::Inspect { files } => inspect(&files),
         Command::Render(args) => match render(&args) {
             Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
             Ok(_) => ExitCode::from(1),
@@ -138,6 +119,35 @@ pub fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Inspects each PDF; the worst outcome decides the exit status (2 unreadable, 1 not
+/// conforming, 0 all conform).
+fn inspect(files: &[PathBuf]) -> ExitCode {
+    let mut status = 0;
+    for file in files {
+        let report = std::fs::read(file)
+            .map_err(|e| Error::io(file, e))
+            .and_then(|bytes| {
+                vanban::inspect::inspect(&bytes).map_err(|m| Error::data(file, None, m))
+            });
+        match report {
+            Ok(report) => {
+                if files.len() > 1 {
+                    println!("== {}", file.display());
+                }
+                print!("{}", report.render());
+                if !report.conforms() {
+                    status = status.max(1);
+                }
+            }
+            Err(error) => {
+                report_error(&error);
+                status = 2;
+            }
+        }
+    }
+    ExitCode::from(status)
 }
 
 /// How a run went.
