@@ -182,7 +182,7 @@ fn to_value(field: &Field) -> Value {
 
 fn convert_error(name: &str, error: &minijinja::Error) -> Error {
     use minijinja::ErrorKind;
-    let mut message = match error.kind() {
+    let message = match error.kind() {
         ErrorKind::UndefinedError => {
             let variable = error
                 .range()
@@ -200,15 +200,10 @@ fn convert_error(name: &str, error: &minijinja::Error) -> Error {
                 .join(", ")
         ),
         ErrorKind::OutOfFuel => "the template runs too long (an endless loop?)".to_string(),
-        _ => error.detail().unwrap_or("failed").to_string(),
+        kind => error
+            .detail()
+            .map_or_else(|| kind.to_string(), str::to_string),
     };
-    if !matches!(
-        error.kind(),
-        ErrorKind::UndefinedError | ErrorKind::TemplateNotFound
-    ) && error.detail().is_none()
-    {
-        message = error.to_string();
-    }
     let line = if error.kind() == ErrorKind::TemplateNotFound {
         None
     } else {
@@ -253,6 +248,22 @@ mod tests {
             .to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("signer"), "{err}");
+    }
+
+    #[test]
+    fn an_endless_template_is_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loop.j2");
+        let nested =
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}";
+        std::fs::write(&path, nested).unwrap();
+        let mut templates = Templates::new();
+        let name = templates.add_file(&path).unwrap();
+        let err = templates
+            .render(&name, &record(vec![]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("runs too long"), "{err}");
     }
 
     #[test]
