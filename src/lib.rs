@@ -111,6 +111,11 @@ impl Engine {
         &self.fonts
     }
 
+    /// The templates records are rendered with.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
     /// The template a record is rendered with: the explicit one, else the record's
     /// `template` field, else the report.
     pub fn template_for<'a>(&self, record: &'a Record, explicit: Option<&'a str>) -> &'a str {
@@ -201,14 +206,18 @@ fn metadata(record: &Record) -> Result<model::Metadata> {
             .unwrap_or_default()
             .to_string()
     };
-    let date = match record
-        .fields
-        .get_path("issuer.date")
-        .and_then(Field::as_str)
-    {
-        Some(value) => {
+    // The date of issue; documents without one (minutes, articles, bulletins) give the date
+    // of their meeting or publication.
+    let dated = ["issuer.date", "meeting.date", "date", "bulletin.date"]
+        .into_iter()
+        .find_map(|path| {
+            let value = record.fields.get_path(path).and_then(Field::as_str)?;
+            Some((path, value))
+        });
+    let date = match dated {
+        Some((path, value)) => {
             let date = template::parse_date(value).ok_or_else(|| Error::BadField {
-                field: "issuer.date".into(),
+                field: path.into(),
                 message: format!(
                     "`{value}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY"
                 ),
@@ -217,9 +226,19 @@ fn metadata(record: &Record) -> Result<model::Metadata> {
         }
         None => None,
     };
+    let author = ["issuer.name", "bulletin.publisher", "author"]
+        .into_iter()
+        .map(text)
+        .find(|a| !a.is_empty())
+        .unwrap_or_default();
+    let title = ["title", "bulletin.name"]
+        .into_iter()
+        .map(text)
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
     Ok(model::Metadata {
-        title: text("title"),
-        author: text("issuer.name"),
+        title,
+        author,
         date,
     })
 }

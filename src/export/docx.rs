@@ -11,11 +11,10 @@ use std::io::{Cursor, Read as _, Write as _};
 
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, FieldCharType, Header, HeightRule, InstrText,
-    LineSpacing, LineSpacingType, PageMargin, PageNum, PageNumType, PageSize,
-    Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic,
-    Run, RunFonts, Section, SpecialIndentType, Style, StyleType, Table, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    WidthType,
+    LineSpacing, LineSpacingType, PageMargin, PageNumType, PageSize, Paragraph as DocxParagraph,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic, Run, RunFonts, Section,
+    SpecialIndentType, Style, StyleType, Table, TableBorder, TableBorderPosition, TableBorders,
+    TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 use crate::error::{Error, Result};
@@ -23,7 +22,7 @@ use crate::fonts::{FontBook, DOCX_FAMILY};
 use crate::layout::{column_widths, widest_line};
 use crate::model::{
     days_in_month, Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle,
-    Rule, RuleLength, Table as ModelTable, CELL_PADDING_X, CELL_PADDING_Y,
+    Rule, RuleLength, Table as ModelTable, TextStyle, CELL_PADDING_X, CELL_PADDING_Y,
 };
 
 /// Twips (1/20 point) from points.
@@ -413,31 +412,23 @@ impl Writer<'_> {
                 Some(Inline::Text(run)) => run.style,
                 _ => return out,
             };
-            let styled = |run: Run| {
-                let run = run.size(half_points(style.size));
-                if style.italic {
-                    run.italic()
-                } else {
-                    run.disable_italic()
-                }
-            };
             let label = image.number.map(|n| (format!("Hình {n}"), n));
             let rest = match &label {
                 Some((prefix, n)) if text.starts_with(prefix.as_str()) => {
                     p =
-                        p.add_run(styled(Run::new().add_text("Hình ")))
+                        p.add_run(styled(Run::new(), &style).add_text("Hình "))
                             .add_run(Run::new().add_field_char(FieldCharType::Begin, false))
                             .add_run(Run::new().add_instr_text(InstrText::Unsupported(
                                 " SEQ Hình \\* ARABIC ".into(),
                             )))
                             .add_run(Run::new().add_field_char(FieldCharType::Separate, false))
-                            .add_run(styled(Run::new().add_text(n.to_string())))
+                            .add_run(styled(Run::new(), &style).add_text(n.to_string()))
                             .add_run(Run::new().add_field_char(FieldCharType::End, false));
                     text[prefix.len()..].to_string()
                 }
                 _ => text,
             };
-            p = p.add_run(styled(Run::new().add_text(rest)));
+            p = p.add_run(styled(Run::new(), &style).add_text(rest));
             out.push(Child::Paragraph(Box::new(p)));
         }
         out
@@ -451,31 +442,21 @@ impl Writer<'_> {
         for inline in &paragraph.inlines {
             match inline {
                 Inline::Text(run) => {
-                    let mut r = Run::new()
-                        .add_text(run.text.as_str())
-                        .size(half_points(run.style.size));
-                    r = if run.style.bold {
-                        r.bold()
-                    } else {
-                        r.disable_bold()
-                    };
-                    r = if run.style.italic {
-                        r.italic()
-                    } else {
-                        r.disable_italic()
-                    };
-                    if run.style.underline {
-                        r = r.underline("single");
-                    }
-                    out = out.add_run(r);
+                    out = out.add_run(styled(Run::new(), &run.style).add_text(run.text.as_str()));
                 }
                 Inline::LineBreak => {
                     out = out.add_run(Run::new().add_break(BreakType::TextWrapping))
                 }
                 Inline::PageNumber(style) => {
-                    out = out
-                        .size(half_points(style.size))
-                        .add_page_num(PageNum::new());
+                    // A PAGE field in a run of the text's own style (a running head in 10 pt
+                    // italic shows its number so).
+                    let field = styled(Run::new(), style)
+                        .add_field_char(FieldCharType::Begin, false)
+                        .add_instr_text(InstrText::Unsupported(" PAGE ".into()))
+                        .add_field_char(FieldCharType::Separate, false)
+                        .add_text("1")
+                        .add_field_char(FieldCharType::End, false);
+                    out = out.size(half_points(style.size)).add_run(field);
                 }
             }
         }
@@ -484,6 +465,27 @@ impl Writer<'_> {
             out = out.size(half_points(first.style.size));
         }
         out
+    }
+}
+
+/// A run in a text style: size, bold and italic always explicit (LibreOffice lays the document
+/// default over styles inside table cells), underline when set.
+fn styled(run: Run, style: &TextStyle) -> Run {
+    let run = run.size(half_points(style.size));
+    let run = if style.bold {
+        run.bold()
+    } else {
+        run.disable_bold()
+    };
+    let run = if style.italic {
+        run.italic()
+    } else {
+        run.disable_italic()
+    };
+    if style.underline {
+        run.underline("single")
+    } else {
+        run
     }
 }
 

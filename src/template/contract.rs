@@ -190,20 +190,76 @@ impl Templates {
         Ok(fields)
     }
 
-    /// The record fields a template may read, found by a static analysis of it and of every
-    /// template it extends, includes or imports: dotted paths (`issuer.name`); a list read in
-    /// a loop appears once, whole (`meeting.attendees`).
+    /// A template's source with its inheritance resolved: the root layout with the blocks its
+    /// descendants override replaced by theirs (what renders), after the descendants' own
+    /// tags outside blocks (their `set` and `import`).
+    pub fn flatten(&self, name: &str) -> Result<String> {
+        let mut lineage = vec![name.to_string()];
+        while let Some(parent) = extended(&self.source(lineage.last().map_or(name, |n| n))?) {
+            if lineage.contains(&parent) {
+                return Err(Error::Template {
+                    name: name.to_string(),
+                    line: None,
+                    message: format!(
+                        "`{parent}` is extended twice: the templates extend each other in a circle"
+                    ),
+                });
+            }
+            lineage.push(parent);
+        }
+        let mut flat = String::new();
+        let mut overrides: BTreeMap<String, String> = BTreeMap::new();
+        let root = lineage.pop().unwrap_or_else(|| name.to_string());
+        // Nearest template first: a child's block wins over its parent's.
+        for template in &lineage {
+            let source = self.source(template)?;
+            for (block, body) in block_bodies(&source) {
+                overrides.entry(block).or_insert(body);
+            }
+            // The child's own `set` and `import` tags outside its blocks (what a child renders
+            // besides its blocks).
+            let mut depth = 0usize;
+            for (start, end, inner) in tag_spans(&source) {
+                match inner.split_whitespace().next() {
+                    Some("block") => depth += 1,
+                    Some("endblock") => depth = depth.saturating_sub(1),
+                    Some("set" | "import" | "from") if depth == 0 => {
+                        flat.push_str(&source[start..end]);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        flat.push_str(&replace_blocks(&self.source(&root)?, &overrides));
+        Ok(flat)
+    }
+
+    /// The record fields a template may read, found by a static analysis of what it renders
+    /// (its inheritance resolved) and of the templates it includes or imports: dotted paths
+    /// (`issuer.name`); a list read in a loop appears once, whole (`meeting.attendees`).
     pub fn reads(&self, name: &str) -> Result<BTreeSet<String>> {
-        let chain = self.chain(name)?;
+        let flat = self.flatten(name)?;
+        let mut sources = vec![(name.to_string(), flat.clone())];
+        let mut seen = vec![name.to_string()];
+        let mut todo: Vec<String> = referenced_templates(&flat);
+        while let Some(next) = todo.pop() {
+            if seen.contains(&next) {
+                continue;
+            }
+            seen.push(next.clone());
+            let source = self.flatten(&next)?;
+            todo.extend(referenced_templates(&source));
+            sources.push((next, source));
+        }
         let mut assigned: BTreeSet<String> = BTreeSet::new();
         let mut found: BTreeSet<String> = BTreeSet::new();
-        for template in &chain {
-            let loaded = self
+        for (template, source) in &sources {
+            let parsed = self
                 .env
-                .get_template(template)
+                .template_from_named_str(template, source)
                 .map_err(|e| super::convert_error(template, &e))?;
-            found.extend(loaded.undeclared_variables(true));
-            assigned.extend(assigned_names(loaded.source()));
+            found.extend(parsed.undeclared_variables(true));
+            assigned.extend(assigned_names(source));
         }
         let globals: BTreeSet<String> = self.env.globals().map(|(k, _)| k.to_string()).collect();
         Ok(found
@@ -513,19 +569,100 @@ fn assigned_names(source: &str) -> Vec<String> {
 
 /// The insides of the `{% … %}` tags of a template, with `-` trimming marks removed.
 fn tags(source: &str) -> Vec<&str> {
+    tag_spans(source)
+        .into_iter()
+        .map(|(_, _, inner)| inner)
+        .collect()
+}
+
+/// The `{% … %}` tags of a template outside its comments: where each starts and ends (byte
+/// offsets of `{%` and after `%}`) and its inside without trimming marks.
+fn tag_spans(source: &str) -> Vec<(usize, usize, &str)> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(start) = source[from..].find("{%") {
-        let start = from + start + 2;
-        let Some(length) = source[start..].find("%}") else {
+    loop {
+        let tag = source[from..].find("{%").map(|i| from + i);
+        let comment = source[from..].find("{#").map(|i| from + i);
+        let start = match (tag, comment) {
+            (Some(tag), Some(comment)) if comment < tag => {
+                // Skip the comment: `{% … %}` written inside it is prose, not a tag.
+                match source[comment + 2..].find("#}") {
+                    Some(length) => {
+                        from = comment + 2 + length + 2;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            (Some(tag), _) => tag,
+            (None, _) => break,
+        };
+        let Some(length) = source[start + 2..].find("%}") else {
             break;
         };
-        let inner = source[start..start + length]
+        let end = start + 2 + length + 2;
+        let inner = source[start + 2..end - 2]
             .trim_start_matches(['-', '+'])
             .trim_end_matches(['-', '+'])
             .trim();
-        out.push(inner);
-        from = start + length + 2;
+        out.push((start, end, inner));
+        from = end;
+    }
+    out
+}
+
+/// The body of every `{% block NAME %}` of a source, by name (nested blocks too).
+fn block_bodies(source: &str) -> BTreeMap<String, String> {
+    let mut bodies = BTreeMap::new();
+    let mut open: Vec<(String, usize)> = Vec::new();
+    for (start, end, inner) in tag_spans(source) {
+        let mut words = inner.split_whitespace();
+        match words.next() {
+            Some("block") => open.push((words.next().unwrap_or_default().to_string(), end)),
+            Some("endblock") => {
+                if let Some((name, body_start)) = open.pop() {
+                    bodies.insert(name, source[body_start..start].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    bodies
+}
+
+/// A layout's source with the blocks that `overrides` names replaced by their bodies there,
+/// at any depth: what renders when a child template overrides them.
+fn replace_blocks(source: &str, overrides: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut copied = 0;
+    let mut depth = 0;
+    let mut replacing: Option<usize> = None;
+    for (start, end, inner) in tag_spans(source) {
+        let mut words = inner.split_whitespace();
+        match words.next() {
+            Some("block") => {
+                depth += 1;
+                if replacing.is_none() {
+                    let name = words.next().unwrap_or_default();
+                    if let Some(body) = overrides.get(name) {
+                        out.push_str(&source[copied..end]);
+                        out.push_str(body);
+                        replacing = Some(depth);
+                    }
+                }
+            }
+            Some("endblock") => {
+                if replacing == Some(depth) {
+                    replacing = None;
+                    copied = start;
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    if replacing.is_none() {
+        out.push_str(&source[copied..]);
     }
     out
 }

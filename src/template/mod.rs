@@ -44,9 +44,73 @@ pub struct Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "bao-cao",
-        description:
-            "Báo cáo (report) of a meeting, state format (NĐ 30/2020, Phụ lục III Mẫu 1.4)",
+        description: "Báo cáo (report), state format (NĐ 30/2020, Phụ lục III Mẫu 1.4)",
         source: include_str!("../../templates/bao-cao.j2"),
+    },
+    Builtin {
+        name: "bien-ban",
+        description: "Biên bản (meeting minutes), state format (NĐ 30/2020, Mẫu 1.9)",
+        source: include_str!("../../templates/bien-ban.j2"),
+    },
+    Builtin {
+        name: "thong-bao",
+        description: "Thông báo (notice of a meeting's conclusions), state format (Mẫu 1.4)",
+        source: include_str!("../../templates/thong-bao.j2"),
+    },
+    Builtin {
+        name: "ke-hoach",
+        description: "Kế hoạch (plan), state format (Mẫu 1.4)",
+        source: include_str!("../../templates/ke-hoach.j2"),
+    },
+    Builtin {
+        name: "giay-moi",
+        description: "Giấy mời (invitation to a meeting), state format (Mẫu 1.7)",
+        source: include_str!("../../templates/giay-moi.j2"),
+    },
+    Builtin {
+        name: "cong-van",
+        description: "Công văn (official letter: V/v, Kính gửi), state format (Mẫu 1.5)",
+        source: include_str!("../../templates/cong-van.j2"),
+    },
+    Builtin {
+        name: "to-trinh",
+        description: "Tờ trình (submission to a higher body), state format (Mẫu 1.4)",
+        source: include_str!("../../templates/to-trinh.j2"),
+    },
+    Builtin {
+        name: "dang/bao-cao",
+        description: "Báo cáo (report) of a Party body (HD 05-HD/VPTW)",
+        source: include_str!("../../templates/dang/bao-cao.j2"),
+    },
+    Builtin {
+        name: "dang/bien-ban",
+        description: "Biên bản (meeting minutes) of a Party body (HD 05-HD/VPTW)",
+        source: include_str!("../../templates/dang/bien-ban.j2"),
+    },
+    Builtin {
+        name: "dang/thong-bao",
+        description: "Thông báo (notice of conclusions) of a Party body (HD 05-HD/VPTW)",
+        source: include_str!("../../templates/dang/thong-bao.j2"),
+    },
+    Builtin {
+        name: "dang/ke-hoach",
+        description: "Kế hoạch (plan) of a Party body (HD 05-HD/VPTW)",
+        source: include_str!("../../templates/dang/ke-hoach.j2"),
+    },
+    Builtin {
+        name: "dang/cong-van",
+        description: "Công văn (official letter) of a Party body (HD 05-HD/VPTW)",
+        source: include_str!("../../templates/dang/cong-van.j2"),
+    },
+    Builtin {
+        name: "tin-bai",
+        description: "Tin bài (news article: headline, lead, pictures, body, byline)",
+        source: include_str!("../../templates/tin-bai.j2"),
+    },
+    Builtin {
+        name: "ban-tin",
+        description: "Bản tin (news bulletin: masthead, articles in two columns)",
+        source: include_str!("../../templates/ban-tin.j2"),
     },
     Builtin {
         name: "_chung",

@@ -30,8 +30,9 @@ pub fn vn_time(value: Value) -> Result<String, Error> {
 }
 
 /// `{{ "2018-03-13" | weekday }}` → `thứ Ba`: the day of the week, capitalised as NĐ 30
-/// Phụ lục II writes it (`thứ Hai` … `thứ Bảy`, `Chủ nhật`).
-pub fn weekday(value: Value) -> Result<String, Error> {
+/// Phụ lục II writes it (`thứ Hai` … `thứ Bảy`, `Chủ nhật`); `weekday(true)` at the start of
+/// a line: `Thứ Ba`.
+pub fn weekday(value: Value, initial: Option<bool>) -> Result<String, Error> {
     let text = value.to_string();
     let date = parse_date(&text)
         .and_then(|d| d.day.map(|day| (d.year, d.month, day)))
@@ -50,7 +51,11 @@ pub fn weekday(value: Value) -> Result<String, Error> {
         "thứ Sáu",
         "thứ Bảy",
     ];
-    Ok(names[day_of_week(date.0, date.1, date.2)].to_string())
+    let name = names[day_of_week(date.0, date.1, date.2)];
+    Ok(match (initial, name.strip_prefix("thứ")) {
+        (Some(true), Some(rest)) => format!("Thứ{rest}"),
+        _ => name.to_string(),
+    })
 }
 
 /// The day of the week of a Gregorian date, 0 = Sunday (Sakamoto's method).
@@ -90,10 +95,17 @@ mod tests {
     #[test]
     fn weekdays_of_known_dates() {
         // 13 March 2018 was a Tuesday; 1 January 2023 a Sunday; 29 February 2024 a Thursday.
-        assert_eq!(weekday(Value::from("2018-03-13")).unwrap(), "thứ Ba");
-        assert_eq!(weekday(Value::from("2023-01-01")).unwrap(), "Chủ nhật");
-        assert_eq!(weekday(Value::from("29/02/2024")).unwrap(), "thứ Năm");
-        assert!(weekday(Value::from("2018-03")).is_err());
+        assert_eq!(weekday(Value::from("2018-03-13"), None).unwrap(), "thứ Ba");
+        assert_eq!(
+            weekday(Value::from("2018-03-13"), Some(true)).unwrap(),
+            "Thứ Ba"
+        );
+        assert_eq!(
+            weekday(Value::from("2023-01-01"), Some(true)).unwrap(),
+            "Chủ nhật"
+        );
+        assert_eq!(weekday(Value::from("29/02/2024"), None).unwrap(), "thứ Năm");
+        assert!(weekday(Value::from("2018-03"), None).is_err());
     }
 
     #[test]
