@@ -186,7 +186,7 @@ fn an_unknown_template_or_format_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no built-in template `khong-co`"),
+        stderr(&out).contains("no template `khong-co`"),
         "{}",
         stderr(&out)
     );

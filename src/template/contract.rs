@@ -251,26 +251,29 @@ impl Templates {
             todo.extend(referenced_templates(&source));
             sources.push((next, source));
         }
-        let mut assigned: BTreeSet<String> = BTreeSet::new();
+        let globals: BTreeSet<String> = self.env.globals().map(|(k, _)| k.to_string()).collect();
         let mut found: BTreeSet<String> = BTreeSet::new();
         for (template, source) in &sources {
             let parsed = self
                 .env
                 .template_from_named_str(template, source)
                 .map_err(|e| super::convert_error(template, &e))?;
-            found.extend(parsed.undeclared_variables(true));
-            assigned.extend(assigned_names(source));
+            // A name the template assigns itself (set, for, macro, import … as) is not a field;
+            // a macro's name in an imported template is reached through its module, not bare.
+            let assigned: BTreeSet<String> = assigned_names(source).into_iter().collect();
+            found.extend(
+                parsed
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .filter(|path| {
+                        let root = path.split('.').next().unwrap_or(path);
+                        !globals.contains(root)
+                            && !assigned.contains(root)
+                            && !LANGUAGE_NAMES.contains(&root)
+                    }),
+            );
         }
-        let globals: BTreeSet<String> = self.env.globals().map(|(k, _)| k.to_string()).collect();
-        Ok(found
-            .into_iter()
-            .filter(|path| {
-                let root = path.split('.').next().unwrap_or(path);
-                !globals.contains(root)
-                    && !assigned.contains(root)
-                    && !LANGUAGE_NAMES.contains(&root)
-            })
-            .collect())
+        Ok(found)
     }
 
     /// The fields a record must give to render with the template, in declaration order.
@@ -289,11 +292,7 @@ impl Templates {
     pub fn check(&self, name: &str, record: &Record) -> Result<Vec<Finding>> {
         let fields = self.fields(name)?;
         let reads = self.reads(name)?;
-        let chain = self.chain(name)?;
-        let sources: Vec<(String, String)> = chain
-            .iter()
-            .map(|t| Ok((t.clone(), self.source(t)?)))
-            .collect::<Result<_>>()?;
+        let sources = self.searchable(name)?;
         let used_at = |spec: Option<&FieldSpec>, path: &str| {
             usage(&sources, path).or_else(|| spec.map(|s| (s.template.clone(), s.line)))
         };
@@ -613,21 +612,33 @@ fn tag_spans(source: &str) -> Vec<(usize, usize, &str)> {
 
 /// The body of every `{% block NAME %}` of a source, by name (nested blocks too).
 fn block_bodies(source: &str) -> BTreeMap<String, String> {
-    let mut bodies = BTreeMap::new();
-    let mut open: Vec<(String, usize)> = Vec::new();
+    paired(source, "block", "endblock")
+        .into_iter()
+        .map(|(name, _, inner)| (name, source[inner].to_string()))
+        .collect()
+}
+
+/// Every `{% OPEN NAME … %}` … `{% CLOSE %}` pair of a source (blocks, macros): its name, its
+/// whole extent and its inside, nested pairs too.
+type Pair = (String, std::ops::Range<usize>, std::ops::Range<usize>);
+
+fn paired(source: &str, open: &str, close: &str) -> Vec<Pair> {
+    let mut pairs = Vec::new();
+    let mut stack: Vec<(String, usize, usize)> = Vec::new();
     for (start, end, inner) in tag_spans(source) {
         let mut words = inner.split_whitespace();
-        match words.next() {
-            Some("block") => open.push((words.next().unwrap_or_default().to_string(), end)),
-            Some("endblock") => {
-                if let Some((name, body_start)) = open.pop() {
-                    bodies.insert(name, source[body_start..start].to_string());
-                }
+        let keyword = words.next();
+        if keyword == Some(open) {
+            let name = words.next().unwrap_or_default();
+            let name = name.split('(').next().unwrap_or(name).to_string();
+            stack.push((name, start, end));
+        } else if keyword == Some(close) {
+            if let Some((name, outer_start, inner_start)) = stack.pop() {
+                pairs.push((name, outer_start..end, inner_start..start));
             }
-            _ => {}
         }
     }
-    bodies
+    pairs
 }
 
 /// A layout's source with the blocks that `overrides` names replaced by their bodies there,
@@ -676,47 +687,118 @@ fn quoted(tag: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-/// The first line (outside comments) of the chain's templates that names the field.
-fn usage(sources: &[(String, String)], path: &str) -> Option<(String, usize)> {
-    for (template, source) in sources {
-        let mut in_comment = false;
-        for (index, line) in source.lines().enumerate() {
-            let text = if in_comment {
-                match line.find("#}") {
-                    Some(end) => {
-                        in_comment = false;
-                        &line[end + 2..]
-                    }
-                    None => continue,
-                }
-            } else {
-                line
-            };
-            let code = match text.find("{#") {
-                Some(start) => {
-                    if !text[start..].contains("#}") {
-                        in_comment = true;
-                    }
-                    &text[..start]
-                }
-                None => text,
-            };
-            if names(code, path) {
-                return Some((template.clone(), index + 1));
+/// A template's text where a field's use is looked for: the parts of it that render for the
+/// template being checked (not a parent's blocks that a child overrides, only the macros of an
+/// imported template that are called), comments blanked out.
+struct Searchable {
+    template: String,
+    code: String,
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl Templates {
+    fn searchable(&self, name: &str) -> Result<Vec<Searchable>> {
+        let mut lineage = vec![name.to_string()];
+        while let Some(parent) = extended(&self.source(lineage.last().map_or(name, |n| n))?) {
+            if lineage.contains(&parent) {
+                break;
             }
+            lineage.push(parent);
+        }
+        let mut out = Vec::new();
+        let mut overridden: BTreeSet<String> = BTreeSet::new();
+        for template in &lineage {
+            let source = self.source(template)?;
+            let skipped: Vec<std::ops::Range<usize>> = paired(&source, "block", "endblock")
+                .into_iter()
+                .filter(|(block, _, _)| overridden.contains(block))
+                .map(|(_, outer, _)| outer)
+                .collect();
+            let mut ranges = Vec::new();
+            let mut from = 0;
+            for skip in &skipped {
+                if skip.start >= from {
+                    ranges.push(from..skip.start);
+                    from = skip.end;
+                }
+            }
+            ranges.push(from..source.len());
+            overridden.extend(block_bodies(&source).into_keys());
+            out.push(Searchable {
+                template: template.clone(),
+                code: blank_comments(&source),
+                ranges,
+            });
+        }
+        let flat = self.flatten(name)?;
+        let called: BTreeSet<&str> = flat
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '('))
+            .filter_map(|w| {
+                w.strip_suffix('(')
+                    .or_else(|| w.split_once('(').map(|(n, _)| n))
+            })
+            .collect();
+        for imported in referenced_templates(&flat) {
+            if lineage.contains(&imported) || out.iter().any(|s| s.template == imported) {
+                continue;
+            }
+            let source = self.source(&imported)?;
+            let ranges = paired(&source, "macro", "endmacro")
+                .into_iter()
+                .filter(|(macro_name, _, _)| called.contains(macro_name.as_str()))
+                .map(|(_, outer, _)| outer)
+                .collect();
+            out.push(Searchable {
+                template: imported,
+                code: blank_comments(&source),
+                ranges,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The first line of the searchable templates that names the field.
+fn usage(sources: &[Searchable], path: &str) -> Option<(String, usize)> {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    for source in sources {
+        let code = &source.code;
+        let found = code.match_indices(path).find(|(at, _)| {
+            let before = code[..*at].chars().next_back();
+            let after = code[at + path.len()..].chars().next();
+            // A whole name: `issuer.name`, not `issuer.name_in_text` nor `x.issuer.name`.
+            !before.is_some_and(|c| is_name(c) || c == '.')
+                && !after.is_some_and(is_name)
+                && source.ranges.iter().any(|r| r.contains(at))
+        });
+        if let Some((at, _)) = found {
+            return Some((
+                source.template.clone(),
+                code[..at].matches('\n').count() + 1,
+            ));
         }
     }
     None
 }
 
-/// Whether `path` occurs in `code` as a whole name (`issuer.name`, not `issuer.name_in_text`).
-fn names(code: &str, path: &str) -> bool {
-    let is_name = |c: char| c.is_alphanumeric() || c == '_';
-    code.match_indices(path).any(|(at, _)| {
-        let before = code[..at].chars().next_back();
-        let after = code[at + path.len()..].chars().next();
-        !before.is_some_and(|c| is_name(c) || c == '.') && !after.is_some_and(is_name)
-    })
+/// The source with the insides of its comments replaced by spaces (lines and offsets kept).
+fn blank_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{#") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("#}")
+            .map_or(rest.len(), |e| start + e + 2);
+        out.extend(
+            rest[start..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What is wrong with a value for a type, if anything.
@@ -1025,6 +1107,60 @@ mod tests {
             .to_string();
         assert!(error.contains("line 3"), "{error}");
         assert!(error.contains("strnig"), "{error}");
+    }
+
+    #[test]
+    fn every_built_in_declares_exactly_what_it_reads() {
+        let templates = Templates::new();
+        for builtin in super::super::BUILTINS
+            .iter()
+            .filter(|b| !b.name.starts_with('_'))
+        {
+            let name = builtin.name;
+            let declared: BTreeSet<String> = templates
+                .fields(name)
+                .unwrap()
+                .into_iter()
+                .filter(|f| !f.path.contains("[]"))
+                .map(|f| f.path)
+                .collect();
+            let reads = templates.reads(name).unwrap();
+            for path in &reads {
+                let deeper = format!("{path}.");
+                assert!(
+                    declared.contains(path) || declared.iter().any(|d| d.starts_with(&deeper)),
+                    "{name} reads `{path}` without declaring it"
+                );
+            }
+            // A table passed whole to a shared macro (`chung.minutes_body(meeting, …)`) is read
+            // whole as far as the analysis can see.
+            for path in &declared {
+                let read = reads
+                    .iter()
+                    .any(|r| r == path || path.starts_with(&format!("{r}.")));
+                assert!(read, "{name} declares `{path}` but never reads it");
+            }
+            // `vanban new` writes every declared field, as valid TOML.
+            let example = templates.example(name, true).unwrap();
+            let record: toml::Table = toml::from_str(&example)
+                .unwrap_or_else(|e| panic!("{name}: the example is not TOML ({e})\n{example}"));
+            for path in &declared {
+                let (table, key) = path.split_once('.').unwrap_or(("", path));
+                let present = if table.is_empty() {
+                    record.contains_key(key)
+                } else {
+                    record
+                        .get(table)
+                        .and_then(|t| t.as_table())
+                        .is_some_and(|t| t.contains_key(key))
+                };
+                let commented = example.contains(&format!("# {key} = "));
+                assert!(
+                    present || commented,
+                    "{name}: `vanban new` leaves out `{path}`"
+                );
+            }
+        }
     }
 
     #[test]

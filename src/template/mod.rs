@@ -340,7 +340,7 @@ fn convert_error(name: &str, error: &minijinja::Error) -> Error {
     {
         error = inner;
     }
-    let mut message = match error.kind() {
+    let message = match error.kind() {
         ErrorKind::UndefinedError => {
             let variable = error
                 .range()
@@ -366,15 +366,10 @@ fn convert_error(name: &str, error: &minijinja::Error) -> Error {
             "the template nests too deep (a macro or include that calls itself without end?)"
                 .to_string()
         }
-        _ => error.detail().unwrap_or("failed").to_string(),
+        _ => error
+            .detail()
+            .map_or_else(|| error.to_string(), str::to_string),
     };
-    if !matches!(
-        error.kind(),
-        ErrorKind::UndefinedError | ErrorKind::TemplateNotFound
-    ) && error.detail().is_none()
-    {
-        message = error.to_string();
-    }
     let line = if error.kind() == ErrorKind::TemplateNotFound {
         None
     } else {

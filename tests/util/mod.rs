@@ -200,3 +200,54 @@ pub fn words(pdf: &Path) -> Vec<Word> {
     }
     words
 }
+
+/// `word/document.xml` of a DOCX.
+pub fn document_xml(docx: &Path) -> String {
+    use std::io::Read as _;
+    let file = std::fs::File::open(docx).unwrap();
+    let mut archive = zip::ZipArchive::new(file).expect("the DOCX is a zip package");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+/// The text of a DOCX's body, read from `word/document.xml`: one paragraph per line, a line
+/// break inside a paragraph as a line break.
+pub fn docx_text(docx: &Path) -> String {
+    let xml = document_xml(docx);
+    let mut text = String::new();
+    let mut rest = xml.as_str();
+    while let Some(start) = rest.find('<') {
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + end + 1];
+        rest = &rest[start + end + 1..];
+        let name = tag[1..tag.len() - 1]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        match name {
+            "w:t" if !tag.ends_with("/>") => {
+                let content = rest.split("</w:t>").next().unwrap_or_default();
+                text.push_str(
+                    &content
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&apos;", "'")
+                        .replace("&amp;", "&"),
+                );
+            }
+            "w:br" => text.push('\n'),
+            "/w:p" => text.push('\n'),
+            _ => {}
+        }
+    }
+    text
+}
