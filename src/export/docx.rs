@@ -702,6 +702,79 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_flow_is_a_continuous_section_with_columns() {
+        use crate::model::{Flow, Paragraph as ModelParagraph};
+        let paragraph = |text: &str| {
+            Block::Paragraph(ModelParagraph {
+                style: ParagraphStyle {
+                    align: Align::Left,
+                    first_indent: 0.0,
+                    left_indent: 0.0,
+                    space_before: 0.0,
+                    space_after: 0.0,
+                    line_spacing: 1.0,
+                    line_height: None,
+                    keep_with_next: false,
+                },
+                inlines: vec![Inline::Text(crate::model::TextRun {
+                    text: text.into(),
+                    style: TextStyle {
+                        size: 14.0,
+                        bold: false,
+                        italic: false,
+                        underline: false,
+                    },
+                })],
+                number: 1,
+                heading: None,
+            })
+        };
+        let body = vec![
+            paragraph("masthead"),
+            Block::Flow(Flow {
+                columns: 2,
+                gap: 17.0,
+                blocks: vec![paragraph("article")],
+            }),
+            paragraph("colophon"),
+            Block::SectionBreak,
+            paragraph("appendix"),
+        ];
+        let plans = plan_sections(&body);
+        let shape: Vec<(usize, bool, bool, Option<usize>)> = plans
+            .iter()
+            .map(|p| {
+                (
+                    p.blocks.len(),
+                    p.restart,
+                    p.continuous,
+                    p.columns.map(|c| c.0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, false, false, None),
+                (1, false, true, Some(2)),
+                (1, false, true, None),
+                (1, true, false, None),
+            ]
+        );
+        let xml = "<w:body><w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr></w:body>";
+        let rewritten = set_section_columns(xml, &plans);
+        let sections: Vec<&str> = rewritten.split("</w:sectPr>").collect();
+        assert!(!sections[0].contains("continuous"));
+        assert!(sections[1].contains(r#"<w:type w:val="continuous" /><w:pgSz"#));
+        assert!(sections[1].contains(r#"<w:cols w:space="340" w:num="2" />"#));
+        assert!(sections[2].contains("continuous") && sections[2].contains(r#"w:num="1""#));
+        assert!(!sections[3].contains("continuous"));
+    }
+
+    #[test]
     fn creation_date_is_midnight_in_viet_nam() {
         let meta = Metadata {
             title: "A & B".into(),

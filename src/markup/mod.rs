@@ -1225,6 +1225,101 @@ mod tests {
         assert!(matches!(&body.inlines[1], Inline::Text(r) if r.style.italic && r.text == "it"));
     }
 
+    fn parse_error(text: &str) -> String {
+        let here = PathBuf::from(".");
+        parse(
+            &Markup {
+                text: text.to_string(),
+                template: "test".into(),
+            },
+            &Resources {
+                base: here.clone(),
+                root: here,
+            },
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    #[test]
+    fn underline_as_a_flag_and_inline() {
+        let document = doc("::: underline\nA\n:::\n<u>Nơi nhận</u>: x\n");
+        let Block::Paragraph(flag) = &document.body[0] else {
+            panic!()
+        };
+        assert!(matches!(&flag.inlines[0], Inline::Text(r) if r.style.underline));
+        let Block::Paragraph(inline) = &document.body[1] else {
+            panic!()
+        };
+        let runs: Vec<(String, bool)> = inline
+            .inlines
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Text(r) => Some((r.text.clone(), r.style.underline)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            runs,
+            vec![("Nơi nhận".to_string(), true), (": x".to_string(), false)]
+        );
+    }
+
+    #[test]
+    fn exact_line_height_and_page_margins() {
+        let document =
+            doc("::: page-margins top=18mm left=18mm\n::: line-height=18pt\nA\n:::\n::: line-height=18pt spacing=1.2\nB\n:::\n");
+        assert!((document.page.top - mm(18.0)).abs() < 0.01);
+        assert!((document.page.left - mm(18.0)).abs() < 0.01);
+        assert!((document.page.right - mm(15.0)).abs() < 0.01);
+        let styles: Vec<(Option<f32>, f32)> = document
+            .body
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some((p.style.line_height, p.style.line_spacing)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(styles, vec![(Some(18.0), 1.0), (None, 1.2)]);
+        assert!(parse_error("::: line-height=2pt\nA\n:::\n").contains("line-height="));
+        assert!(parse_error("::: keep\n::: page-margins top=5mm\n:::\n").contains("top level"));
+        assert!(parse_error("::: page-margins top=200mm\n").contains("top=200mm"));
+    }
+
+    #[test]
+    fn flows_hold_stories_with_their_notes() {
+        let document = doc("::: flow 2 gap=5mm\n::: story\n::: continued align=right italic\n(Xem tiếp trang <page/>)\n:::\n::: continued-from\n(Tiếp theo trang <page/>)\n:::\nBài một.\n:::\n:::\n");
+        let Block::Flow(flow) = &document.body[0] else {
+            panic!("{:?}", document.body)
+        };
+        assert_eq!(flow.columns, 2);
+        assert!((flow.gap - mm(5.0)).abs() < 0.01);
+        let Block::Story(story) = &flow.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(texts(&story.blocks), vec!["Bài một."]);
+        let continued = story.continued.as_ref().unwrap();
+        assert_eq!(continued.plain_text(), "(Xem tiếp trang #)");
+        assert_eq!(continued.style.align, Align::Right);
+        assert_eq!(continued.number, 0, "a note is not a body paragraph");
+        assert!(story.continued_from.is_some());
+        // Where they may not stand.
+        for (markup, needle) in [
+            ("::: columns\n::: flow\nx\n:::\n:::\n", "top level"),
+            ("::: flow\n::: flow\nx\n:::\n:::\n", "top level"),
+            ("::: flow 7\nx\n:::\n", "2 to 4"),
+            ("::: keep\n::: story\nx\n:::\n:::\n", "a story belongs"),
+            ("::: continued\nx\n:::\n", "belongs inside `::: story`"),
+            (
+                "::: story\n::: continued\na\n\nb\n:::\n:::\n",
+                "holds one paragraph",
+            ),
+        ] {
+            let error = parse_error(markup);
+            assert!(error.contains(needle), "{markup:?}: {error}");
+        }
+    }
+
     #[test]
     fn hard_breaks_and_lists() {
         let document = doc("a\\\nb\n\n- x\n- y\n");
