@@ -178,6 +178,36 @@ impl Paragraph {
     }
 }
 
+#[cfg(test)]
+impl Paragraph {
+    /// A 14 pt paragraph of plain text, for tests.
+    pub(crate) fn plain(text: &str, align: Align, first_indent: f32, space_after: f32) -> Self {
+        Paragraph {
+            style: ParagraphStyle {
+                align,
+                first_indent,
+                left_indent: 0.0,
+                space_before: 0.0,
+                space_after,
+                line_spacing: 1.0,
+                line_height: None,
+                keep_with_next: false,
+            },
+            inlines: vec![Inline::Text(TextRun {
+                text: text.to_string(),
+                style: TextStyle {
+                    size: 14.0,
+                    bold: false,
+                    italic: false,
+                    underline: false,
+                },
+            })],
+            number: 1,
+            heading: None,
+        }
+    }
+}
+
 /// The look of a run of text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextStyle {

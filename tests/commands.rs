@@ -9,23 +9,6 @@ use std::process::Output;
 use util::*;
 use vanban::template::BUILTINS;
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 fn listed() -> impl Iterator<Item = &'static str> {
     BUILTINS
         .iter()
@@ -229,39 +212,29 @@ fn check_finds_a_missing_picture_without_rendering() {
     );
 }
 
-const RECORD: &str = r#"title = "Kết quả hội nghị"
-article = "Nội dung báo cáo."
-recipients = ["Lưu: VT"]
-
-[issuer]
-name = "SỞ NỘI VỤ"
-number = "05/BC-SNV"
-place = "Hưng Yên"
-date = "2018-03-13"
-
-[signer]
-position = "GIÁM ĐỐC"
-name = "Nguyễn Văn A"
-"#;
-
-/// Renders RECORD with a template from a folder of user templates; returns the output and the
-/// folder.
-fn render_user(files: &[(&str, &str)], template: &str) -> (tempfile::TempDir, Output) {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        write(dir.path(), &format!("mau/{name}"), text);
-    }
-    let data = write(dir.path(), "r.toml", RECORD);
-    let out = vanban(&[
+/// Renders `r.toml` (RECORD) in `dir` with the template `template` from the folder `dir/mau`.
+fn render_in(dir: &Path, template: &str) -> Output {
+    let data = write(dir, "r.toml", RECORD);
+    vanban(&[
         "render",
         &data,
         "-t",
         template,
         "--templates",
-        dir.path().join("mau").to_str().unwrap(),
+        dir.join("mau").to_str().unwrap(),
         "-o",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
+        dir.join("out").to_str().unwrap(),
+    ])
+}
+
+/// Renders RECORD with a template from a folder of user templates; returns the folder and the
+/// output.
+fn render_user(files: &[(&str, &str)], template: &str) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        write(dir.path(), &format!("mau/{name}"), text);
+    }
+    let out = render_in(dir.path(), template);
     (dir, out)
 }
 
@@ -331,17 +304,7 @@ fn templates_cannot_read_outside_their_folders() {
         dir.path().join("mau/lien-ket.j2"),
     )
     .unwrap();
-    let data = write(dir.path(), "r.toml", RECORD);
-    let out = vanban(&[
-        "render",
-        &data,
-        "-t",
-        "mau-xau",
-        "--templates",
-        dir.path().join("mau").to_str().unwrap(),
-        "-o",
-        dir.path().join("out").to_str().unwrap(),
-    ]);
+    let out = render_in(dir.path(), "mau-xau");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("leads outside the template folder"),

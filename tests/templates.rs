@@ -120,7 +120,7 @@ fn bien_ban_has_no_place_and_date_in_its_header_and_two_signatures() {
     assert!(!header.contains(", ngày"), "{header}");
     assert!(!header.contains("Hưng Yên,"), "{header}");
     // The form's order of the fields.
-    let order: Vec<String> = [
+    let order = strings(&[
         "Thời gian bắt đầu:",
         "Địa điểm:",
         "Thành phần tham dự:",
@@ -131,10 +131,7 @@ fn bien_ban_has_no_place_and_date_in_its_header_and_two_signatures() {
         "kết thúc vào",
         "THƯ KÝ",
         "Nơi nhận:",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     assert_paragraphs_in_order(&text, &order);
     // The secretary's and the chair's titles stand on one row, secretary left.
     let words = words(&pdf);
@@ -476,10 +473,7 @@ fn tin_bai_has_headline_lead_photo_body_and_byline() {
             "Thu Hà",
         ],
     );
-    let order: Vec<String> = ["Sáng 13/3", "Quang cảnh hội nghị", "Theo báo cáo", "Thu Hà"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let order = strings(&["Sáng 13/3", "Quang cảnh hội nghị", "Theo báo cáo", "Thu Hà"]);
     assert_paragraphs_in_order(&text, &order);
     let pages = pages("tin-bai.toml");
     let headline = run_starting(&pages[0], "Ban Chỉ đạo công tác thông tin đối ngoại tỉnh");
@@ -526,16 +520,13 @@ fn ban_tin_flows_in_two_columns_with_continued_notes() {
             "Chịu trách nhiệm xuất bản: Trần Thị Thanh Thủy.",
         ],
     );
-    let titles: Vec<String> = [
+    let titles = strings(&[
         "Triển khai nhiệm vụ công tác thông tin đối ngoại năm 2018",
         "Quảng bá hình ảnh Hưng Yên tới bạn bè quốc tế",
         "Thông tin kịp thời về xúc tiến đầu tư, thương mại",
         "Hướng về quê hương",
         "Chủ động đấu tranh với thông tin sai trái",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     assert_paragraphs_in_order(&text, &titles);
     // An article runs over: its note at the foot of page 1, the other at the head of page 2.
     assert!(page_count(&pdf) >= 2);

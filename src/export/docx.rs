@@ -704,31 +704,8 @@ mod tests {
     #[test]
     fn a_flow_is_a_continuous_section_with_columns() {
         use crate::model::{Flow, Paragraph as ModelParagraph};
-        let paragraph = |text: &str| {
-            Block::Paragraph(ModelParagraph {
-                style: ParagraphStyle {
-                    align: Align::Left,
-                    first_indent: 0.0,
-                    left_indent: 0.0,
-                    space_before: 0.0,
-                    space_after: 0.0,
-                    line_spacing: 1.0,
-                    line_height: None,
-                    keep_with_next: false,
-                },
-                inlines: vec![Inline::Text(crate::model::TextRun {
-                    text: text.into(),
-                    style: TextStyle {
-                        size: 14.0,
-                        bold: false,
-                        italic: false,
-                        underline: false,
-                    },
-                })],
-                number: 1,
-                heading: None,
-            })
-        };
+        let paragraph =
+            |text: &str| Block::Paragraph(ModelParagraph::plain(text, Align::Left, 0.0, 0.0));
         let body = vec![
             paragraph("masthead"),
             Block::Flow(Flow {

@@ -500,32 +500,9 @@ fn build_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ParagraphStyle, TextRun};
 
     fn paragraph(text: &str, align: Align) -> Paragraph {
-        Paragraph {
-            style: ParagraphStyle {
-                align,
-                first_indent: 36.0,
-                left_indent: 0.0,
-                space_before: 0.0,
-                space_after: 6.0,
-                line_spacing: 1.0,
-                line_height: None,
-                keep_with_next: false,
-            },
-            inlines: vec![Inline::Text(TextRun {
-                text: text.to_string(),
-                style: TextStyle {
-                    size: 14.0,
-                    bold: false,
-                    italic: false,
-                    underline: false,
-                },
-            })],
-            number: 1,
-            heading: None,
-        }
+        Paragraph::plain(text, align, 36.0, 6.0)
     }
 
     fn line_text(line: &Line) -> String {

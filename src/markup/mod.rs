@@ -281,16 +281,12 @@ impl Builder<'_> {
                         })?
                 }
                 None => {
-                    columns = word
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (2..=4).contains(n))
-                        .ok_or_else(|| {
-                            self.error(
-                                line,
-                                format!("`{word}`: give the number of columns, 2 to 4"),
-                            )
-                        })?
+                    columns = self.number(
+                        line,
+                        word,
+                        2..=4,
+                        format!("`{word}`: give the number of columns, 2 to 4"),
+                    )?
                 }
                 Some(_) => {
                     return Err(self.error(
@@ -416,6 +412,20 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Reads a number within a range, or fails with `message` at the markup line.
+    fn number<T: std::str::FromStr + PartialOrd>(
+        &self,
+        line: usize,
+        text: &str,
+        range: std::ops::RangeInclusive<T>,
+        message: String,
+    ) -> Result<T> {
+        text.parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| self.error(line, message))
+    }
+
     /// Applies `key=value` attributes and flags; returns the other bare words.
     fn apply(&self, directive: &Directive, mut ctx: Context) -> Result<(Context, Vec<String>)> {
         let mut positional = Vec::new();
@@ -446,17 +456,12 @@ impl Builder<'_> {
                     }
                 }
                 Some(("size", value)) => {
-                    ctx.text.size = value
-                        .trim_end_matches("pt")
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|s| (4.0..=96.0).contains(s))
-                        .ok_or_else(|| {
-                            self.error(
-                                line,
-                                format!("size=`{value}`: give a size in points from 4 to 96"),
-                            )
-                        })?
+                    ctx.text.size = self.number(
+                        line,
+                        value.trim_end_matches("pt"),
+                        4.0..=96.0,
+                        format!("size=`{value}`: give a size in points from 4 to 96"),
+                    )?
                 }
                 Some(("indent", value)) => p.first_indent = length(value)?,
                 Some(("left", value)) => p.left_indent = length(value)?,
@@ -479,18 +484,12 @@ impl Builder<'_> {
                 Some(("spacing", value)) => {
                     // The latest of spacing= and line-height= wins.
                     p.line_height = None;
-                    p.line_spacing = value
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|s| (0.5..=3.0).contains(s))
-                        .ok_or_else(|| {
-                            self.error(
-                                line,
-                                format!(
-                                "spacing=`{value}`: give a multiple of single spacing, 1 to 1.5"
-                            ),
-                            )
-                        })?
+                    p.line_spacing = self.number(
+                        line,
+                        value,
+                        0.5..=3.0,
+                        format!("spacing=`{value}`: give a multiple of single spacing, 1 to 1.5"),
+                    )?
                 }
                 Some((key, _))
                     if (directive.name == "rule" && matches!(key, "length" | "thickness"))
@@ -1170,7 +1169,7 @@ mod tests {
     use super::*;
     use crate::template::escape_markup;
 
-    fn doc(text: &str) -> Document {
+    fn try_doc(text: &str) -> Result<Document> {
         let here = PathBuf::from(".");
         parse(
             &Markup {
@@ -1182,7 +1181,10 @@ mod tests {
                 root: here,
             },
         )
-        .unwrap()
+    }
+
+    fn doc(text: &str) -> Document {
+        try_doc(text).unwrap()
     }
 
     fn texts(blocks: &[Block]) -> Vec<String> {
@@ -1226,19 +1228,7 @@ mod tests {
     }
 
     fn parse_error(text: &str) -> String {
-        let here = PathBuf::from(".");
-        parse(
-            &Markup {
-                text: text.to_string(),
-                template: "test".into(),
-            },
-            &Resources {
-                base: here.clone(),
-                root: here,
-            },
-        )
-        .unwrap_err()
-        .to_string()
+        try_doc(text).unwrap_err().to_string()
     }
 
     #[test]

@@ -301,31 +301,11 @@ impl Templates {
         };
         let mut findings = Vec::new();
         for spec in fields.iter().filter(|f| !f.path.contains("[]")) {
-            match record.fields.get_path(&spec.path) {
-                None if spec.required => findings.push(Finding {
-                    severity: Severity::Error,
-                    field: spec.path.clone(),
-                    message: format!(
-                        "missing: add {} ({})",
-                        spec.description,
-                        spec.kind.expected()
-                    ),
-                    used_at: used_at(Some(spec), &spec.path),
-                }),
-                None => {}
-                Some(value) => {
-                    if let Some(problem) = mistyped(spec.kind, value) {
-                        findings.push(Finding {
-                            severity: Severity::Error,
-                            field: spec.path.clone(),
-                            message: problem,
-                            used_at: used_at(Some(spec), &spec.path),
-                        });
-                    }
-                    if let Field::List(items) = value {
-                        findings.extend(check_items(&fields, spec, items, &used_at));
-                    }
-                }
+            let value = record.fields.get_path(&spec.path);
+            let place = || used_at(Some(spec), &spec.path);
+            findings.extend(check_value(spec, value, &spec.path, place));
+            if let Some(Field::List(items)) = value {
+                findings.extend(check_items(&fields, spec, items, &used_at));
             }
         }
         // Fields nobody reads: a read or declared path covers what lies under it only when no
@@ -857,6 +837,31 @@ fn describe(value: &Field) -> String {
     }
 }
 
+/// The finding for one declared field, if any: missing although required, or of the wrong
+/// kind; `field` is how to name it (`meeting.attendees[2].name` inside a list).
+fn check_value(
+    spec: &FieldSpec,
+    value: Option<&Field>,
+    field: &str,
+    place: impl Fn() -> Option<Place>,
+) -> Option<Finding> {
+    let message = match value {
+        None if spec.required => format!(
+            "missing: add {} ({})",
+            spec.description,
+            spec.kind.expected()
+        ),
+        None => return None,
+        Some(value) => mistyped(spec.kind, value)?,
+    };
+    Some(Finding {
+        severity: Severity::Error,
+        field: field.to_string(),
+        message,
+        used_at: place(),
+    })
+}
+
 /// Checks the items of a list against the `list[].key` declarations.
 fn check_items(
     fields: &[FieldSpec],
@@ -878,29 +883,8 @@ fn check_items(
         let at = |key: &str| format!("{}[{}].{key}", list.path, index + 1);
         for spec in &keys {
             let key = &spec.path[prefix.len()..];
-            match item.get_path(key) {
-                None if spec.required => findings.push(Finding {
-                    severity: Severity::Error,
-                    field: at(key),
-                    message: format!(
-                        "missing: add {} ({})",
-                        spec.description,
-                        spec.kind.expected()
-                    ),
-                    used_at: used_at(Some(list), &list.path),
-                }),
-                None => {}
-                Some(value) => {
-                    if let Some(problem) = mistyped(spec.kind, value) {
-                        findings.push(Finding {
-                            severity: Severity::Error,
-                            field: at(key),
-                            message: problem,
-                            used_at: used_at(Some(list), &list.path),
-                        });
-                    }
-                }
-            }
+            let place = || used_at(Some(list), &list.path);
+            findings.extend(check_value(spec, item.get_path(key), &at(key), place));
         }
         let known: BTreeSet<String> = keys
             .iter()

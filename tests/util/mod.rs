@@ -18,6 +18,47 @@ pub fn sample(name: &str) -> PathBuf {
     root().join("samples/hung-yen-2018").join(name)
 }
 
+/// A minimal report record: every field `bao-cao` needs, nothing else.
+pub const RECORD: &str = r#"title = "Kết quả hội nghị"
+article = "Nội dung báo cáo."
+recipients = ["Lưu: VT"]
+
+[issuer]
+name = "SỞ NỘI VỤ"
+number = "05/BC-SNV"
+place = "Hưng Yên"
+date = "2018-03-13"
+
+[signer]
+position = "GIÁM ĐỐC"
+name = "Nguyễn Văn A"
+"#;
+
+/// Writes a file (and the folders it needs) under `dir`; returns its path as text.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// What a run printed on standard output.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// What a run printed on standard error.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Owned strings, for `assert_paragraphs_in_order`.
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
 /// Runs `vanban` with arguments.
 pub fn vanban(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vanban"))
