@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use vanban::data::{self, Field, LoadOptions, Record};
 use vanban::error::Error;
-use vanban::template::{Severity, Templates, BUILTINS};
+use vanban::template::{self, Severity, Templates};
 use vanban::{output, Engine, Format};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
@@ -166,23 +166,14 @@ fn resolve_template(templates: &mut Templates, name: &str) -> Result<String, Err
     }
     Err(Error::Usage(format!(
         "no template `{name}`: use a built-in one ({}), one in a --templates folder, or the path of a template file",
-        listed_builtins().join(", ")
+        template::listed().map(|b| b.name).collect::<Vec<_>>().join(", ")
     )))
-}
-
-/// The built-ins `vanban templates` lists (not the shared macros).
-fn listed_builtins() -> Vec<&'static str> {
-    BUILTINS
-        .iter()
-        .filter(|b| !b.name.starts_with('_'))
-        .map(|b| b.name)
-        .collect()
 }
 
 fn templates_command(args: &TemplatesArgs) -> Result<(), Error> {
     match &args.action {
         None => {
-            for builtin in BUILTINS.iter().filter(|b| !b.name.starts_with('_')) {
+            for builtin in template::listed() {
                 emit(&format!("{:<16} {}\n", builtin.name, builtin.description));
             }
         }

@@ -130,14 +130,7 @@ impl Engine {
             return Err(Error::Template {
                 name: template.to_string(),
                 line: None,
-                message: format!(
-                    "no such template: give a built-in name ({}) or the path of a template file",
-                    template::BUILTINS
-                        .iter()
-                        .map(|b| b.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                message: template::not_found_message(),
             });
         }
         let markup = self.templates.render(template, record)?;

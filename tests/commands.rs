@@ -7,21 +7,14 @@ use std::path::Path;
 use std::process::Output;
 
 use util::*;
-use vanban::template::BUILTINS;
-
-fn listed() -> impl Iterator<Item = &'static str> {
-    BUILTINS
-        .iter()
-        .filter(|b| !b.name.starts_with('_'))
-        .map(|b| b.name)
-}
+use vanban::template;
 
 #[test]
 fn templates_lists_every_built_in_with_its_description_and_shows_one() {
     let out = vanban(&["templates"]);
     assert!(out.status.success());
     let listing = stdout(&out);
-    for name in listed() {
+    for name in template::listed().map(|b| b.name) {
         assert!(
             listing.lines().any(|l| l.starts_with(&format!("{name} "))),
             "{name} missing:\n{listing}"
@@ -46,7 +39,7 @@ fn templates_lists_every_built_in_with_its_description_and_shows_one() {
 
 #[test]
 fn new_prints_a_record_that_checks_and_renders_for_every_built_in() {
-    for name in listed() {
+    for name in template::listed().map(|b| b.name) {
         let out = vanban(&["new", name]);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let record = stdout(&out);

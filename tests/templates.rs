@@ -9,7 +9,7 @@ use util::*;
 use vanban::data::{load, LoadOptions};
 use vanban::fonts::Face4;
 use vanban::layout::{self, Item, Page};
-use vanban::template::{Templates, BUILTINS};
+use vanban::template::{self, Templates};
 use vanban::Engine;
 
 /// Renders a sample to PDF and DOCX; returns the folder (kept alive), the PDF's text and the
@@ -88,7 +88,7 @@ fn every_built_in_has_a_sample_that_names_it() {
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect::<Vec<_>>();
-    for builtin in BUILTINS.iter().filter(|b| !b.name.starts_with('_')) {
+    for builtin in template::listed() {
         let line = format!("template = \"{}\"", builtin.name);
         assert!(
             samples.iter().any(|s| s.contains(&line)),

@@ -119,6 +119,19 @@ pub const BUILTINS: &[Builtin] = &[
     },
 ];
 
+/// The built-in templates to choose from: all but the shared macros (names starting `_`).
+pub fn listed() -> impl Iterator<Item = &'static Builtin> {
+    BUILTINS.iter().filter(|b| !b.name.starts_with('_'))
+}
+
+/// What to say about a name that is no template, and what to give instead.
+pub fn not_found_message() -> String {
+    format!(
+        "no such template: give a built-in name ({}), a template in a --templates folder, or the path of a template file",
+        listed().map(|b| b.name).collect::<Vec<_>>().join(", ")
+    )
+}
+
 /// The template a record gets when neither `-t` nor its `template` field names one.
 pub const DEFAULT_TEMPLATE: &str = "bao-cao";
 
@@ -349,14 +362,7 @@ fn convert_error(name: &str, error: &minijinja::Error) -> Error {
                 .map(|expr| format!("`{}` is not defined in the record", expr.trim()));
             variable.unwrap_or_else(|| "a value the template uses is not defined".to_string())
         }
-        ErrorKind::TemplateNotFound => format!(
-            "no such template: give a built-in name ({}) or the path of a template file",
-            BUILTINS
-                .iter()
-                .map(|b| b.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        ErrorKind::TemplateNotFound => not_found_message(),
         ErrorKind::OutOfFuel => "the template runs too long (an endless loop?)".to_string(),
         ErrorKind::InvalidOperation
             if error
