@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::data::{Field, Record};
 use crate::error::{Error, Result};
 
-use super::{filters::parse_date, wording::parse_time, Templates};
+use super::{filters::parse_date, meeting::parse_time, Templates};
 
 /// The kind of value a field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

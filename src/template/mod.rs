@@ -14,7 +14,7 @@
 pub mod contract;
 mod escape;
 mod filters;
-mod wording;
+mod meeting;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -196,9 +196,9 @@ impl Templates {
         env.add_filter("short_date", filters::short_date);
         env.add_filter("roman", filters::roman);
         env.add_filter("oneline", filters::oneline);
-        env.add_filter("vn_time", wording::vn_time);
-        env.add_filter("weekday", wording::weekday);
-        env.add_filter("end_mark", wording::end_mark);
+        env.add_filter("vn_time", meeting::vn_time);
+        env.add_filter("weekday", meeting::weekday);
+        env.add_filter("end_mark", meeting::end_mark);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)
