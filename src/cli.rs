@@ -13,7 +13,7 @@ use vanban::data::{self, Field, LoadOptions, Record};
 use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::model::Timestamp;
-use vanban::template::{Templates, BUILTINS};
+use vanban::template::{self, Severity, Templates};
 use vanban::{output, Engine, Format, PdfStandard};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
@@ -26,13 +26,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Renders the records of a data file into documents.
+    Render(RenderArgs),
+    /// Lists the built-in templates, one per line; `templates show NAME` prints one.
+    Templates(TemplatesArgs),
+    /// Prints a record (TOML) with every field a template reads, described in Vietnamese and
+    /// English, with example values: `vanban new bien-ban > bien-ban.toml`.
+    New(NewArgs),
+    /// Checks the records of a data file against their template without rendering: every
+    /// missing or mistyped field, and fields the template never reads.
+    Check(CheckArgs),
     /// Writes a text file (TCVN3, VNI, Windows-1258, UTF-16 …) as UTF-8 NFC text, to fix old
     /// files once.
     Convert(ConvertArgs),
-    /// Renders the records of a data file into documents.
-    Render(RenderArgs),
-    /// Lists the built-in templates, one per line.
-    Templates,
     /// Checks a PDF for an archive: the PDF/A claim and whether it holds (independent
     /// validator), fonts, pages and margins, metadata, NFC text. Exit status 1 when it does
     /// not conform.
@@ -41,6 +47,50 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct TemplatesArgs {
+    #[command(subcommand)]
+    action: Option<TemplatesAction>,
+    /// A folder of your own templates (`-t NAME` finds NAME.j2 there).
+    #[arg(long = "templates", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplatesAction {
+    /// Prints a template's source, to copy and edit.
+    Show {
+        /// A built-in name, a template in --templates DIR, or a template file.
+        name: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct NewArgs {
+    /// A built-in name, a template in --templates DIR, or a template file.
+    template: String,
+    /// A folder of your own templates.
+    #[arg(long = "templates", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The data: .toml, .json, .csv or .jsonl.
+    data: PathBuf,
+    #[command(flatten)]
+    text: TextArgs,
+    /// The template to check against. Default: each record's `template` field, else `bao-cao`.
+    #[arg(short, long)]
+    template: Option<String>,
+    /// A folder of your own templates.
+    #[arg(long = "templates", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The folder that files named in the data must stay inside (default: the data's folder).
+    #[arg(long)]
+    root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,6 +121,10 @@ struct RenderArgs {
     /// The resolution of PNG previews (`-f png`), in dots per inch.
     #[arg(long, default_value_t = 96.0, value_parser = parse_dpi)]
     dpi: f32,
+    /// A folder of your own templates: `-t NAME` finds NAME.j2 there, and they may extend or
+    /// include each other and the built-ins. Templates load from nowhere else.
+    #[arg(long = "templates", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
 }
 
 fn parse_standard(text: &str) -> Result<PdfStandard, String> {
@@ -95,29 +149,160 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
-        Command::Templates => {
-            for builtin in BUILTINS {
-                println!("{:<12} {}", builtin.name, builtin.description);
-            }
-            ExitCode::SUCCESS
+    let outcome = match cli.command {
+        Command::Templates(args) => templates_command(&args).map(|()| Summary { failed: 0 }),
+        Command::New(args) => new_command(&args).map(|()| Summary { failed: 0 }),
+        Command::Check(args) => check(&args),
+        Command::Render(args) => render(&args),
+        Command::Convert(args) => convert(&args).map(|()| Summary { failed: 0 }),
+        Command::Inspect { files } => return inspect(&files),
+    };
+    match outcome {
+        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(error) => {
+            report(&error);
+            ExitCode::from(2)
         }
-        Command::Inspect { files } => inspect(&files),
-        Command::Render(args) => match render(&args) {
-            Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::from(1),
-            Err(error) => {
-                report_error(&error);
-                ExitCode::from(2)
+    }
+}
+
+/// The template environment with the user's folders, and the template `-t` names, if any.
+fn load_templates(
+    dirs: &[PathBuf],
+    name: Option<&str>,
+) -> Result<(Templates, Option<String>), Error> {
+    let mut templates = Templates::new();
+    for dir in dirs {
+        templates.add_dir(dir)?;
+    }
+    let name = match name {
+        Some(name) => Some(resolve_template(&mut templates, name)?),
+        None => None,
+    };
+    Ok((templates, name))
+}
+
+/// A built-in name first (`dang/bao-cao` is a name, not a path), then a template in the
+/// user's folders, then a template file.
+fn resolve_template(templates: &mut Templates, name: &str) -> Result<String, Error> {
+    if Templates::builtin(name).is_some() || (!looks_like_path(name) && templates.has(name)) {
+        return Ok(name.to_string());
+    }
+    if looks_like_path(name) {
+        return templates.add_file(Path::new(name));
+    }
+    Err(Error::Usage(format!(
+        "no template `{name}`: use a built-in one ({}), one in a --templates folder, or the path of a template file",
+        template::listed().map(|b| b.name).collect::<Vec<_>>().join(", ")
+    )))
+}
+
+fn templates_command(args: &TemplatesArgs) -> Result<(), Error> {
+    match &args.action {
+        None => {
+            for builtin in template::listed() {
+                emit(&format!("{:<16} {}\n", builtin.name, builtin.description));
             }
-        },
-        Command::Convert(args) => match convert(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                report_error(&error);
-                ExitCode::from(2)
+        }
+        Some(TemplatesAction::Show { name }) => {
+            let (templates, name) = load_templates(&args.dirs, Some(name))?;
+            let name = name.unwrap_or_default();
+            emit(&templates.source(&name)?);
+        }
+    }
+    Ok(())
+}
+
+fn new_command(args: &NewArgs) -> Result<(), Error> {
+    let (templates, name) = load_templates(&args.dirs, Some(&args.template))?;
+    let name = name.unwrap_or_default();
+    let builtin = Templates::builtin(&name).is_some();
+    emit(&templates.example(&name, builtin)?);
+    Ok(())
+}
+
+/// `vanban check`: each record against its template; problems on standard output, one line
+/// each, under the record they belong to.
+fn check(args: &CheckArgs) -> Result<Summary, Error> {
+    let options = LoadOptions {
+        root: args.root.clone(),
+        encoding: args.text.encoding,
+        tone_style: args.text.tone_style,
+    };
+    let records = data::load(&args.data, &options)?;
+    let (mut templates, explicit) = load_templates(&args.dirs, args.template.as_deref())?;
+    // A record's own `template` field may name a user template too: resolve each once.
+    let mut names: Vec<String> = Vec::new();
+    for record in &records {
+        if explicit.is_none() {
+            if let Some(name) = record.fields.get_path("template").and_then(Field::as_str) {
+                if !names.iter().any(|n| n == name) {
+                    resolve_template(&mut templates, name)?;
+                    names.push(name.to_string());
+                }
             }
-        },
+        }
+    }
+    let engine = Engine::new(templates).with_root(args.root.clone());
+    let mut failed = 0;
+    for record in &records {
+        let template = engine.template_for(record, explicit.as_deref());
+        let mut findings = engine.templates().check(template, record)?;
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        // With every field in order, a trial run of the template and the markup (no layout,
+        // nothing written) catches the rest: a picture that is missing, a bad value in a list.
+        let mut late = None;
+        if errors == 0 {
+            if let Err(error) = engine.document(record, template) {
+                late = Some(error);
+            }
+        }
+        findings.sort_by_key(|f| f.severity);
+        let warnings = findings.len() - errors;
+        let problems = errors + usize::from(late.is_some());
+        if problems > 0 {
+            failed += 1;
+        }
+        let mut counts = Vec::new();
+        if problems > 0 {
+            counts.push(plural(problems, "error"));
+        }
+        if warnings > 0 {
+            counts.push(plural(warnings, "warning"));
+        }
+        let status = if counts.is_empty() {
+            "ok".to_string()
+        } else {
+            counts.join(", ")
+        };
+        let mut text = format!("{} ({template}): {status}\n", record.origin());
+        for finding in &findings {
+            text.push_str(&format!("  {finding}\n"));
+        }
+        if let Some(error) = late {
+            text.push_str(&format!("  error: {error}\n"));
+        }
+        emit(&text);
+    }
+    Ok(Summary { failed })
+}
+
+/// Writes to standard output; a reader that stops early (`vanban new x | head`) is not an
+/// error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
     }
 }
 
@@ -126,12 +311,12 @@ pub fn main() -> ExitCode {
 fn inspect(files: &[PathBuf]) -> ExitCode {
     let mut status = 0;
     for file in files {
-        let report = std::fs::read(file)
+        let inspection = std::fs::read(file)
             .map_err(|e| Error::io(file, e))
             .and_then(|bytes| {
                 vanban::inspect::inspect(&bytes).map_err(|m| Error::data(file, None, m))
             });
-        match report {
+        match inspection {
             Ok(report) => {
                 if files.len() > 1 {
                     println!("== {}", file.display());
@@ -142,7 +327,7 @@ fn inspect(files: &[PathBuf]) -> ExitCode {
                 }
             }
             Err(error) => {
-                report_error(&error);
+                report(&error);
                 status = 2;
             }
         }
@@ -168,20 +353,7 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         tone_style: args.text.tone_style,
     };
     let records = data::load(&args.data, &options)?;
-    let mut templates = Templates::new();
-    let explicit = match &args.template {
-        Some(name) if looks_like_path(name) => Some(templates.add_file(Path::new(name))?),
-        Some(name) => {
-            if !templates.has(name) {
-                return Err(Error::Usage(format!(
-                    "no built-in template `{name}`: use one of {} or give the path of a template file",
-                    BUILTINS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
-                )));
-            }
-            Some(name.clone())
-        }
-        None => None,
-    };
+    let (templates, explicit) = load_templates(&args.dirs, args.template.as_deref())?;
     let target = target(args, records.len())?;
     let engine = Engine::new(templates)
         .with_root(args.root.clone())
@@ -246,7 +418,7 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
             if error.is_fatal() {
                 return Err(error);
             }
-            report_error(&error);
+            report(&error);
         }
     }
     if planned.len() > 1 {
@@ -364,7 +536,7 @@ fn file_stem(record: &Record, data: &Path) -> String {
     }
 }
 
-fn report_error(error: &Error) {
+fn report(error: &Error) {
     eprintln!("error: {error}");
     if let Some(hint) = error.hint() {
         eprintln!("hint: {hint}");

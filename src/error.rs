@@ -183,7 +183,7 @@ impl Error {
         match self {
             Error::InRecord { source, .. } => source.hint(),
             Error::MissingFields { template, .. } => Some(format!(
-                "add the fields to the record; README.md lists what the template {template} reads"
+                "add the fields to the record; `vanban new {template}` prints every field the template reads"
             )),
             Error::MissingGlyphs(_) => Some(
                 "replace the characters in the data, or check that the text is Unicode (not a legacy encoding)"

@@ -96,6 +96,15 @@ impl VerticalMetrics {
     }
 }
 
+/// Where an underline goes and how thick it is, in em units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnderlineMetrics {
+    /// Distance of the line's centre below the baseline (positive).
+    pub offset: f32,
+    /// Thickness of the line.
+    pub thickness: f32,
+}
+
 /// The four embedded faces, parsed once per process and shared by every record.
 pub struct FontBook {
     faces: Vec<Face<'static>>,
@@ -157,6 +166,24 @@ impl FontBook {
         }
     }
 
+    /// The face's own underline position and thickness (its `post` table), so the PDF
+    /// underlines where Word does.
+    pub fn underline(&self, which: Face4) -> UnderlineMetrics {
+        let face = self.face(which);
+        let upem = face.units_per_em() as f32;
+        match face.underline_metrics() {
+            Some(metrics) => UnderlineMetrics {
+                offset: -f32::from(metrics.position) / upem,
+                thickness: (f32::from(metrics.thickness) / upem).max(0.03),
+            },
+            // Liberation Serif has them; these are its values, for a face that would not.
+            None => UnderlineMetrics {
+                offset: 0.106,
+                thickness: 0.049,
+            },
+        }
+    }
+
     /// Shapes a piece of text in one face; offsets and advances in em.
     pub fn shape(&self, which: Face4, text: &str) -> Vec<ShapedGlyph> {
         let face = self.face(which);
@@ -194,7 +221,12 @@ mod tests {
     use super::*;
 
     fn style(size: f32, bold: bool, italic: bool) -> TextStyle {
-        TextStyle { size, bold, italic }
+        TextStyle {
+            size,
+            bold,
+            italic,
+            underline: false,
+        }
     }
 
     #[test]

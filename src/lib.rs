@@ -134,6 +134,11 @@ impl Engine {
         &self.fonts
     }
 
+    /// The templates records are rendered with.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
     /// The template a record is rendered with: the explicit one, else the record's
     /// `template` field, else the report.
     pub fn template_for<'a>(&self, record: &'a Record, explicit: Option<&'a str>) -> &'a str {
@@ -148,14 +153,7 @@ impl Engine {
             return Err(Error::Template {
                 name: template.to_string(),
                 line: None,
-                message: format!(
-                    "no such template: give a built-in name ({}) or the path of a template file",
-                    template::BUILTINS
-                        .iter()
-                        .map(|b| b.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                message: template::not_found_message(),
             });
         }
         let markup = self.templates.render(template, record)?;
@@ -227,14 +225,18 @@ fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model
             .unwrap_or_default()
             .to_string()
     };
-    let date = match record
-        .fields
-        .get_path("issuer.date")
-        .and_then(Field::as_str)
-    {
-        Some(value) => {
+    // The date of issue; documents without one (minutes, articles, bulletins) give the date
+    // of their meeting or publication.
+    let dated = ["issuer.date", "meeting.date", "date", "bulletin.date"]
+        .into_iter()
+        .find_map(|path| {
+            let value = record.fields.get_path(path).and_then(Field::as_str)?;
+            Some((path, value))
+        });
+    let date = match dated {
+        Some((path, value)) => {
             let date = template::parse_date(value).ok_or_else(|| Error::BadField {
-                field: "issuer.date".into(),
+                field: path.into(),
                 message: format!(
                     "`{value}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY"
                 ),
@@ -244,6 +246,16 @@ fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model
         }
         None => None,
     };
+    let author = ["issuer.name", "bulletin.publisher", "author"]
+        .into_iter()
+        .map(text)
+        .find(|a| !a.is_empty())
+        .unwrap_or_default();
+    let title = ["title", "bulletin.name"]
+        .into_iter()
+        .map(text)
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
     let number = text("issuer.number");
     let kind = document_kind(&number);
     let subject = if number.is_empty() {
@@ -262,14 +274,14 @@ fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty())
             .collect(),
-        _ => [kind.to_string(), text("issuer.name"), text("issuer.place")]
+        _ => [kind.to_string(), author.clone(), text("issuer.place")]
             .into_iter()
             .filter(|k| !k.is_empty())
             .collect(),
     };
     Ok(model::Metadata {
-        title: text("title"),
-        author: text("issuer.name"),
+        title,
+        author,
         subject,
         keywords,
         date: date.or(fallback),

@@ -190,6 +190,11 @@ pub enum Block {
     Space(f32),
     /// Forces the next block onto a new page.
     PageBreak,
+    /// Blocks that flow through several text columns, page after page (a bulletin's articles).
+    Flow(Flow),
+    /// An article inside a flow: when it turns to the next page, notes say where it goes on
+    /// and where it came from.
+    Story(Story),
     /// Side-by-side columns, laid out as one unbreakable unit (header blocks, signatures).
     Columns(Columns),
     /// Blocks that must stay on one page together.
@@ -230,6 +235,9 @@ pub struct ParagraphStyle {
     pub space_after: f32,
     /// Line height as a multiple of the font's single line spacing (1.0 = single).
     pub line_spacing: f32,
+    /// An exact line height in points, which overrides `line_spacing` (the Party's rule:
+    /// "exactly 18–22 pt", HD 05-HD/VPTW).
+    pub line_height: Option<f32>,
     /// Keep this paragraph on the page of the next block (headings).
     pub keep_with_next: bool,
 }
@@ -263,6 +271,36 @@ impl Paragraph {
     }
 }
 
+#[cfg(test)]
+impl Paragraph {
+    /// A 14 pt paragraph of plain text, for tests.
+    pub(crate) fn plain(text: &str, align: Align, first_indent: f32, space_after: f32) -> Self {
+        Paragraph {
+            style: ParagraphStyle {
+                align,
+                first_indent,
+                left_indent: 0.0,
+                space_before: 0.0,
+                space_after,
+                line_spacing: 1.0,
+                line_height: None,
+                keep_with_next: false,
+            },
+            inlines: vec![Inline::Text(TextRun {
+                text: text.to_string(),
+                style: TextStyle {
+                    size: 14.0,
+                    bold: false,
+                    italic: false,
+                    underline: false,
+                },
+            })],
+            number: 1,
+            heading: None,
+        }
+    }
+}
+
 /// The look of a run of text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextStyle {
@@ -272,6 +310,8 @@ pub struct TextStyle {
     pub bold: bool,
     /// Italic face.
     pub italic: bool,
+    /// Underlined (the Party's `Nơi nhận`).
+    pub underline: bool,
 }
 
 /// A piece of a paragraph.
@@ -328,6 +368,31 @@ pub struct Columns {
     /// Whether the columns must share a page with the end of the paragraph before them
     /// (a signature block is never alone on its page).
     pub keep_with_previous: bool,
+}
+
+/// Text columns that the blocks flow through: the first column to the foot of the page, then
+/// the next, then the first column of the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// How many columns, 2 or more.
+    pub columns: usize,
+    /// The space between two columns, in points.
+    pub gap: f32,
+    /// What flows.
+    pub blocks: Vec<Block>,
+}
+
+/// An article in a flow, with the notes printed where it turns to the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Its content.
+    pub blocks: Vec<Block>,
+    /// Printed at the foot of the column where the article leaves a page ("Xem tiếp trang 2"):
+    /// its page-number fields show the page where the article goes on.
+    pub continued: Option<Paragraph>,
+    /// Printed at the head of the column where the article goes on ("Tiếp theo trang 1"): its
+    /// page-number fields show the page it came from.
+    pub continued_from: Option<Paragraph>,
 }
 
 /// How wide a table column is.
@@ -510,6 +575,24 @@ fn dump_blocks(out: &mut String, blocks: &[Block], depth: usize) {
             }
             Block::SectionBreak => {
                 let _ = writeln!(out, "{pad}section-break");
+            }
+            Block::Flow(flow) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}flow {} columns gap {:.1}",
+                    flow.columns, flow.gap
+                );
+                dump_blocks(out, &flow.blocks, depth + 1);
+            }
+            Block::Story(story) => {
+                let note = |p: &Option<Paragraph>| p.as_ref().map(Paragraph::plain_text);
+                let _ = writeln!(
+                    out,
+                    "{pad}story continued {:?} continued-from {:?}",
+                    note(&story.continued),
+                    note(&story.continued_from)
+                );
+                dump_blocks(out, &story.blocks, depth + 1);
             }
         }
     }

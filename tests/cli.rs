@@ -7,27 +7,6 @@ use std::path::Path;
 
 use util::*;
 
-const RECORD: &str = r#"title = "Kết quả hội nghị"
-article = "Nội dung báo cáo."
-recipients = ["Lưu: VT"]
-
-[issuer]
-name = "SỞ NỘI VỤ"
-number = "05/BC-SNV"
-place = "Hưng Yên"
-date = "2018-03-13"
-
-[signer]
-position = "GIÁM ĐỐC"
-name = "Nguyễn Văn A"
-"#;
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 fn render_with(data: &str, template: &str, output: &str) -> std::process::Output {
     vanban(&["render", data, "-t", template, "-o", output])
 }
@@ -60,10 +39,6 @@ fn assert_fails(dir: &Path, out: &std::process::Output, code: i32, needle: &str)
         "{:?}",
         files_in(&dir.join("out"))
     );
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -186,7 +161,7 @@ fn an_unknown_template_or_format_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no built-in template `khong-co`"),
+        stderr(&out).contains("no template `khong-co`"),
         "{}",
         stderr(&out)
     );

@@ -208,3 +208,82 @@ fn a_row_taller_than_a_page_is_split_between_its_lines() {
         "the cell's text is whole and in order"
     );
 }
+
+/// Lays out markup written directly (no template), with the embedded fonts.
+fn laid_out_markup(text: &str) -> Vec<Page> {
+    let here = std::path::PathBuf::from(".");
+    let document = vanban::markup::parse(
+        &vanban::template::Markup {
+            text: text.to_string(),
+            template: "test".into(),
+        },
+        &vanban::markup::Resources {
+            base: here.clone(),
+            root: here,
+        },
+    )
+    .unwrap();
+    layout::lay_out(&document, &vanban::fonts::FontBook::embedded()).unwrap()
+}
+
+fn page_texts(page: &Page) -> Vec<(f32, f32, String)> {
+    page.items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text(t) => Some((t.x, t.y, t.text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_story_that_turns_the_page_says_where_it_goes_on_and_where_it_came_from() {
+    let paragraph = "Công tác thông tin đối ngoại được triển khai với nội dung, hình thức phong phú; hoạt động đối ngoại của lãnh đạo tỉnh được thông tin kịp thời trên báo chí của tỉnh.";
+    let long: Vec<String> = (1..=60).map(|i| format!("Đoạn {i}. {paragraph}")).collect();
+    let markup = format!(
+        "::: flow 2 gap=6mm\n::: story\n::: continued align=right italic\n(Xem tiếp trang <page/>)\n:::\n::: continued-from italic indent=0\n(Tiếp theo trang <page/>)\n:::\nBài ngắn.\n:::\n::: story\n::: continued align=right italic\n(Xem tiếp trang <page/>)\n:::\n::: continued-from italic indent=0\n(Tiếp theo trang <page/>)\n:::\n{}\n:::\n:::\n",
+        long.join("\n\n")
+    );
+    let pages = laid_out_markup(&markup);
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let left_margin = 30.0 * 72.0 / 25.4;
+    for (index, page) in pages.iter().enumerate() {
+        let texts = page_texts(page);
+        let notes_out: Vec<&(f32, f32, String)> = texts
+            .iter()
+            .filter(|t| t.2.starts_with("(Xem tiếp"))
+            .collect();
+        let notes_in: Vec<&(f32, f32, String)> = texts
+            .iter()
+            .filter(|t| t.2.starts_with("(Tiếp theo"))
+            .collect();
+        let last = index + 1 == pages.len();
+        // Every page but the last ends with one note, in the right column, below every line.
+        if last {
+            assert!(notes_out.is_empty());
+        } else {
+            assert_eq!(notes_out.len(), 1, "page {}", index + 1);
+            let note = notes_out[0];
+            assert_eq!(note.2, format!("(Xem tiếp trang {})", index + 2));
+            assert!(note.0 > page.width / 2.0);
+            assert!(texts.iter().all(|t| t.1 <= note.1 + 0.01));
+        }
+        // Every page but the first opens with the other, at the head of the left column.
+        if index == 0 {
+            assert!(notes_in.is_empty());
+        } else {
+            assert_eq!(notes_in.len(), 1, "page {}", index + 1);
+            let note = notes_in[0];
+            assert_eq!(note.2, format!("(Tiếp theo trang {})", index));
+            assert!((note.0 - left_margin).abs() < 0.5);
+            assert!(texts.iter().all(|t| t.1 >= note.1 - 0.01));
+        }
+        // Two columns: every line starts at one of two left edges (or its first-line indent).
+        let starts: std::collections::BTreeSet<i32> = texts
+            .iter()
+            .filter(|t| !t.2.starts_with('('))
+            .map(|t| (t.0 / 10.0) as i32)
+            .collect();
+        assert!(starts.len() <= 4, "{starts:?}");
+    }
+}

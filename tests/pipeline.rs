@@ -3,9 +3,6 @@
 
 mod util;
 
-use std::io::Read as _;
-use std::path::Path;
-
 use util::*;
 
 fn article() -> Vec<String> {
@@ -91,7 +88,15 @@ fn qpdf_finds_the_structure_sound() {
 #[test]
 fn samples_conform_to_pdf_a_2b() {
     use page_validation::{validate_pdf_bytes, ValidationOptions, ValidationProfile};
-    for name in ["report.toml", "bao-cao-nam.toml", "report-day-du.toml"] {
+    // The report, and the templates that add underlines, exact lines and flowing columns.
+    for name in [
+        "report.toml",
+        "bao-cao-nam.toml",
+        "report-day-du.toml",
+        "dang-bao-cao.toml",
+        "ban-tin.toml",
+        "bien-ban.toml",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let (pdf, _) = render_to(&sample(name), dir.path());
         let bytes = std::fs::read(&pdf).unwrap();
@@ -257,36 +262,6 @@ fn metadata_comes_from_the_record() {
     assert!(info.contains("2018-03-13T00:00:00+07"), "{info}");
     assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
 }
-
-/// The text of a DOCX's body, read from `word/document.xml`, one paragraph per line.
-fn docx_text(docx: &Path) -> String {
-    let file = std::fs::File::open(docx).unwrap();
-    let mut archive = zip::ZipArchive::new(file).expect("the DOCX is a zip package");
-    let mut xml = String::new();
-    archive
-        .by_name("word/document.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
-    let mut text = String::new();
-    for paragraph in xml.split("</w:p>") {
-        for piece in paragraph.split("<w:t").skip(1) {
-            let body = piece.split_once('>').unwrap().1;
-            let content = body.split("</w:t>").next().unwrap();
-            text.push_str(
-                &content
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&quot;", "\"")
-                    .replace("&apos;", "'")
-                    .replace("&amp;", "&"),
-            );
-        }
-        text.push('\n');
-    }
-    text
-}
-
 #[test]
 fn inspect_confirms_the_samples_and_refuses_a_plain_pdf() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,6 @@
 
 mod util;
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use util::*;
@@ -377,15 +376,4 @@ fn gray(path: &Path) -> (usize, usize, Vec<u8>) {
         .map(|p| p[0].min(p[channels.min(2) - 1]))
         .collect();
     (info.width as usize, info.height as usize, pixels)
-}
-
-fn document_xml(docx: &Path) -> String {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(docx).unwrap()).unwrap();
-    let mut xml = String::new();
-    archive
-        .by_name("word/document.xml")
-        .unwrap()
-        .read_to_string(&mut xml)
-        .unwrap();
-    xml
 }

@@ -11,11 +11,10 @@ use std::io::{Cursor, Read as _, Write as _};
 
 use docx_rs::{
     AlignmentType, BorderType, BreakType, Docx, FieldCharType, Header, HeightRule, InstrText,
-    LineSpacing, LineSpacingType, PageMargin, PageNum, PageNumType, PageSize,
-    Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic,
-    Run, RunFonts, Section, SpecialIndentType, Style, StyleType, Table, TableBorder,
-    TableBorderPosition, TableBorders, TableCell, TableCellMargins, TableLayoutType, TableRow,
-    WidthType,
+    LineSpacing, LineSpacingType, PageMargin, PageNumType, PageSize, Paragraph as DocxParagraph,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic, Run, RunFonts, Section,
+    SpecialIndentType, Style, StyleType, Table, TableBorder, TableBorderPosition, TableBorders,
+    TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 use crate::error::{Error, Result};
@@ -23,7 +22,7 @@ use crate::fonts::{FontBook, DOCX_FAMILY};
 use crate::layout::{column_widths, widest_line};
 use crate::model::{
     Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle, Rule, RuleLength,
-    Table as ModelTable, CELL_PADDING_X, CELL_PADDING_Y,
+    Table as ModelTable, TextStyle, CELL_PADDING_X, CELL_PADDING_Y,
 };
 
 /// Twips (1/20 point) from points.
@@ -98,14 +97,17 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
             )
         })
     };
-    let sections: Vec<&[Block]> = document
-        .body
-        .split(|b| matches!(b, Block::SectionBreak))
-        .collect();
+    let sections = plan_sections(&document.body);
     let count = sections.len();
-    for (index, blocks) in sections.into_iter().enumerate() {
-        let children = writer.blocks(blocks, text_width);
-        let restart = (index > 0).then(|| PageNumType::new().start(1));
+    for (index, plan) in sections.iter().enumerate() {
+        let column_width = match plan.columns {
+            Some((columns, gap)) => {
+                (text_width - gap * (columns - 1) as f32) / columns.max(1) as f32
+            }
+            None => text_width,
+        };
+        let children = writer.blocks(&plan.blocks, column_width);
+        let restart = plan.restart.then(|| PageNumType::new().start(1));
         if index + 1 < count {
             let mut section = Section::new()
                 .page_size(PageSize::new().size(width, height))
@@ -137,7 +139,55 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
     docx.build()
         .pack(&mut packed)
         .map_err(|e| Error::Docx(e.to_string()))?;
-    finish_package(packed.into_inner(), &document.meta)
+    finish_package(packed.into_inner(), &document.meta, &sections)
+}
+
+/// A section of the DOCX: the blocks between section breaks, or a flow's blocks in columns.
+struct SectionPlan {
+    blocks: Vec<Block>,
+    /// Whether its page numbers start again at 1 (an appendix).
+    restart: bool,
+    /// Whether it goes on on the same page (a flow and what follows it) instead of a new one.
+    continuous: bool,
+    /// Its text columns and the gap between them, for a flow.
+    columns: Option<(usize, f32)>,
+}
+
+/// Splits the body into sections: at section breaks (new page, numbers restart), and around
+/// each flow, which Word sets in a continuous section with text columns of its own.
+fn plan_sections(body: &[Block]) -> Vec<SectionPlan> {
+    let empty = |restart, continuous, columns| SectionPlan {
+        blocks: Vec::new(),
+        restart,
+        continuous,
+        columns,
+    };
+    let mut plans = vec![empty(false, false, None)];
+    for block in body {
+        match block {
+            Block::SectionBreak => plans.push(empty(true, false, None)),
+            Block::Flow(flow) => {
+                let mut section = empty(false, true, Some((flow.columns, flow.gap)));
+                section.blocks = flow.blocks.clone();
+                plans.push(section);
+                plans.push(empty(false, true, None));
+            }
+            other => {
+                if let Some(plan) = plans.last_mut() {
+                    plan.blocks.push(other.clone());
+                }
+            }
+        }
+    }
+    // Nothing after the last flow: its section is the document's last.
+    if plans.len() > 1
+        && plans
+            .last()
+            .is_some_and(|p| p.continuous && p.blocks.is_empty())
+    {
+        plans.pop();
+    }
+    plans
 }
 
 /// Adds paragraphs and tables to a document, header or table cell, which Word wants to end
@@ -254,6 +304,12 @@ impl Writer<'_> {
                 }
                 // Sections are split off before the blocks are written.
                 Block::SectionBreak => {}
+                // Only at the top level, where sections are planned; written in one column
+                // should one arrive here.
+                Block::Flow(flow) => out.extend(self.blocks(&flow.blocks, width)),
+                // Word paginates the DOCX itself, so where a story turns to the next page is
+                // not known here: its notes are left out.
+                Block::Story(story) => out.extend(self.blocks(&story.blocks, width)),
                 Block::Keep(inner) => {
                     let mut children = self.blocks(inner, width);
                     let count = children.len();
@@ -356,31 +412,23 @@ impl Writer<'_> {
                 Some(Inline::Text(run)) => run.style,
                 _ => return out,
             };
-            let styled = |run: Run| {
-                let run = run.size(half_points(style.size));
-                if style.italic {
-                    run.italic()
-                } else {
-                    run.disable_italic()
-                }
-            };
             let label = image.number.map(|n| (format!("Hình {n}"), n));
             let rest = match &label {
                 Some((prefix, n)) if text.starts_with(prefix.as_str()) => {
                     p =
-                        p.add_run(styled(Run::new().add_text("Hình ")))
+                        p.add_run(styled(Run::new(), &style).add_text("Hình "))
                             .add_run(Run::new().add_field_char(FieldCharType::Begin, false))
                             .add_run(Run::new().add_instr_text(InstrText::Unsupported(
                                 " SEQ Hình \\* ARABIC ".into(),
                             )))
                             .add_run(Run::new().add_field_char(FieldCharType::Separate, false))
-                            .add_run(styled(Run::new().add_text(n.to_string())))
+                            .add_run(styled(Run::new(), &style).add_text(n.to_string()))
                             .add_run(Run::new().add_field_char(FieldCharType::End, false));
                     text[prefix.len()..].to_string()
                 }
                 _ => text,
             };
-            p = p.add_run(styled(Run::new().add_text(rest)));
+            p = p.add_run(styled(Run::new(), &style).add_text(rest));
             out.push(Child::Paragraph(Box::new(p)));
         }
         out
@@ -394,28 +442,21 @@ impl Writer<'_> {
         for inline in &paragraph.inlines {
             match inline {
                 Inline::Text(run) => {
-                    let mut r = Run::new()
-                        .add_text(run.text.as_str())
-                        .size(half_points(run.style.size));
-                    r = if run.style.bold {
-                        r.bold()
-                    } else {
-                        r.disable_bold()
-                    };
-                    r = if run.style.italic {
-                        r.italic()
-                    } else {
-                        r.disable_italic()
-                    };
-                    out = out.add_run(r);
+                    out = out.add_run(styled(Run::new(), &run.style).add_text(run.text.as_str()));
                 }
                 Inline::LineBreak => {
                     out = out.add_run(Run::new().add_break(BreakType::TextWrapping))
                 }
                 Inline::PageNumber(style) => {
-                    out = out
-                        .size(half_points(style.size))
-                        .add_page_num(PageNum::new());
+                    // A PAGE field in a run of the text's own style (a running head in 10 pt
+                    // italic shows its number so).
+                    let field = styled(Run::new(), style)
+                        .add_field_char(FieldCharType::Begin, false)
+                        .add_instr_text(InstrText::Unsupported(" PAGE ".into()))
+                        .add_field_char(FieldCharType::Separate, false)
+                        .add_text("1")
+                        .add_field_char(FieldCharType::End, false);
+                    out = out.size(half_points(style.size)).add_run(field);
                 }
             }
         }
@@ -424,6 +465,27 @@ impl Writer<'_> {
             out = out.size(half_points(first.style.size));
         }
         out
+    }
+}
+
+/// A run in a text style: size, bold and italic always explicit (LibreOffice lays the document
+/// default over styles inside table cells), underline when set.
+fn styled(run: Run, style: &TextStyle) -> Run {
+    let run = run.size(half_points(style.size));
+    let run = if style.bold {
+        run.bold()
+    } else {
+        run.disable_bold()
+    };
+    let run = if style.italic {
+        run.italic()
+    } else {
+        run.disable_italic()
+    };
+    if style.underline {
+        run.underline("single")
+    } else {
+        run
     }
 }
 
@@ -440,15 +502,20 @@ fn paragraph_properties(p: DocxParagraph, style: &ParagraphStyle) -> DocxParagra
     };
     // Always explicit: a paragraph without one would take the Normal style's 1.27 cm.
     let first = SpecialIndentType::FirstLine(twips(style.first_indent));
+    let spacing = LineSpacing::new()
+        .before(twips(style.space_before) as u32)
+        .after(twips(style.space_after) as u32);
+    let spacing = match style.line_height {
+        Some(height) => spacing
+            .line_rule(LineSpacingType::Exact)
+            .line(twips(height)),
+        None => spacing
+            .line_rule(LineSpacingType::Auto)
+            .line((240.0 * style.line_spacing).round() as i32),
+    };
     p.align(align)
         .indent(Some(twips(style.left_indent)), Some(first), None, None)
-        .line_spacing(
-            LineSpacing::new()
-                .before(twips(style.space_before) as u32)
-                .after(twips(style.space_after) as u32)
-                .line_rule(LineSpacingType::Auto)
-                .line((240.0 * style.line_spacing).round() as i32),
-        )
+        .line_spacing(spacing)
         .keep_next(style.keep_with_next)
         .widow_control(true)
 }
@@ -493,7 +560,7 @@ fn rule_paragraph(rule: &Rule, width: f32, text_width: f32) -> DocxParagraph {
 
 /// Re-packs the DOCX: our own core properties (title, author, date), the `Normal` style of
 /// NĐ 30 body text, deflate compression and fixed timestamps (same input, same bytes).
-fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
+fn finish_package(bytes: Vec<u8>, meta: &Metadata, sections: &[SectionPlan]) -> Result<Vec<u8>> {
     let error = |e: &dyn std::fmt::Display| Error::Docx(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| error(&e))?;
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -512,7 +579,8 @@ fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
             "docProps/core.xml" => core_xml(meta).into_bytes(),
             "word/styles.xml" => normal_style(&String::from_utf8_lossy(&content)).into_bytes(),
             "word/document.xml" => {
-                mark_header_rows(&String::from_utf8_lossy(&content)).into_bytes()
+                let xml = mark_header_rows(&String::from_utf8_lossy(&content));
+                set_section_columns(&xml, sections).into_bytes()
             }
             _ => content,
         };
@@ -566,6 +634,38 @@ fn mark_header_rows(document: &str) -> String {
     )
 }
 
+/// docx-rs cannot give a section text columns or make it continuous: the n-th `w:sectPr` of
+/// the document (sections are written in order, the document's own last) is rewritten here.
+fn set_section_columns(document: &str, sections: &[SectionPlan]) -> String {
+    let mut out = String::with_capacity(document.len() + 64 * sections.len());
+    let mut rest = document;
+    for plan in sections {
+        let Some(start) = rest.find("<w:sectPr") else {
+            break;
+        };
+        let Some(length) = rest[start..].find("</w:sectPr>") else {
+            break;
+        };
+        let end = start + length;
+        out.push_str(&rest[..start]);
+        let mut properties = rest[start..end].to_string();
+        if let Some((columns, gap)) = plan.columns {
+            properties = properties.replace(
+                r#"<w:cols w:space="425" w:num="1" />"#,
+                &format!(r#"<w:cols w:space="{}" w:num="{columns}" />"#, twips(gap)),
+            );
+        }
+        if plan.continuous {
+            properties =
+                properties.replacen("<w:pgSz", r#"<w:type w:val="continuous" /><w:pgSz"#, 1);
+        }
+        out.push_str(&properties);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Replaces the bare `Normal` style docx-rs writes with NĐ 30 body text.
 fn normal_style(styles: &str) -> String {
     let normal = concat!(
@@ -588,6 +688,56 @@ fn normal_style(styles: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_is_a_continuous_section_with_columns() {
+        use crate::model::{Flow, Paragraph as ModelParagraph};
+        let paragraph =
+            |text: &str| Block::Paragraph(ModelParagraph::plain(text, Align::Left, 0.0, 0.0));
+        let body = vec![
+            paragraph("masthead"),
+            Block::Flow(Flow {
+                columns: 2,
+                gap: 17.0,
+                blocks: vec![paragraph("article")],
+            }),
+            paragraph("colophon"),
+            Block::SectionBreak,
+            paragraph("appendix"),
+        ];
+        let plans = plan_sections(&body);
+        let shape: Vec<(usize, bool, bool, Option<usize>)> = plans
+            .iter()
+            .map(|p| {
+                (
+                    p.blocks.len(),
+                    p.restart,
+                    p.continuous,
+                    p.columns.map(|c| c.0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, false, false, None),
+                (1, false, true, Some(2)),
+                (1, false, true, None),
+                (1, true, false, None),
+            ]
+        );
+        let xml = "<w:body><w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr>\
+                   <w:sectPr><w:pgSz /><w:cols w:space=\"425\" w:num=\"1\" /></w:sectPr></w:body>";
+        let rewritten = set_section_columns(xml, &plans);
+        let sections: Vec<&str> = rewritten.split("</w:sectPr>").collect();
+        assert!(!sections[0].contains("continuous"));
+        assert!(sections[1].contains(r#"<w:type w:val="continuous" /><w:pgSz"#));
+        assert!(sections[1].contains(r#"<w:cols w:space="340" w:num="2" />"#));
+        assert!(sections[2].contains("continuous") && sections[2].contains(r#"w:num="1""#));
+        assert!(!sections[3].contains("continuous"));
+    }
 
     #[test]
     fn creation_date_is_midnight_in_viet_nam() {

@@ -286,5 +286,10 @@ fn convert_error(error: krilla::error::KrillaError) -> Error {
 }
 
 fn describe(error: &ValidationError) -> String {
-    format!("{error:?}")
+    match error {
+        ValidationError::MissingDocumentDate => {
+            "it needs a date: give the record a date of issue (issuer.date, or date)".into()
+        }
+        other => format!("{other:?}"),
+    }
 }

@@ -25,6 +25,21 @@ pub struct Line {
     pub height: f32,
     /// The natural width of its content, without indents and justification.
     pub width: f32,
+    /// Underlines under the line's underlined runs.
+    pub underlines: Vec<Underline>,
+}
+
+/// An underline, positioned relative to its line's left edge and baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Underline {
+    /// Left end.
+    pub x: f32,
+    /// Length.
+    pub width: f32,
+    /// Distance of its centre below the baseline.
+    pub below: f32,
+    /// Thickness.
+    pub thickness: f32,
 }
 
 /// How far a justified line's spaces may widen (as a multiple of their width) before the
@@ -105,6 +120,7 @@ fn collect(inlines: &[Inline], page: usize) -> (String, Vec<(Range<usize>, TextS
                     size: 14.0,
                     bold: false,
                     italic: false,
+                    underline: false,
                 });
                 ("\n".to_string(), style)
             }
@@ -118,6 +134,7 @@ fn collect(inlines: &[Inline], page: usize) -> (String, Vec<(Range<usize>, TextS
         size: 14.0,
         bold: false,
         italic: false,
+        underline: false,
     });
     (text, spans, base)
 }
@@ -375,9 +392,30 @@ fn build_line(
         _ => (0.0, 0.0),
     };
     let mut items: Vec<TextItem> = Vec::new();
+    let mut underlines: Vec<Underline> = Vec::new();
     let mut x = indent + offset;
     let mut place = |piece: &Piece, extra: f32, items: &mut Vec<TextItem>| {
         let face = Face4::of(&piece.style);
+        if piece.style.underline {
+            let metrics = fonts.underline(face);
+            let line = Underline {
+                x,
+                width: piece.width + extra,
+                below: metrics.offset * piece.style.size,
+                thickness: metrics.thickness * piece.style.size,
+            };
+            // Consecutive underlined pieces (words and the spaces between) make one line.
+            match underlines.last_mut() {
+                Some(last)
+                    if (last.x + last.width - x).abs() < 0.01
+                        && (last.below - line.below).abs() < 0.01 =>
+                {
+                    last.width += line.width;
+                    last.thickness = last.thickness.max(line.thickness);
+                }
+                _ => underlines.push(line),
+            }
+        }
         let joins = items
             .last()
             .is_some_and(|item| item.face == face && item.size == piece.style.size);
@@ -447,43 +485,24 @@ fn build_line(
         ascent = metrics.ascender * base.size;
         height = metrics.line_height() * base.size;
     }
-    // Extra line spacing goes above the text, as in Word's "multiple" spacing.
-    let spaced = height * spacing;
+    // Extra line spacing goes above the text, as in Word's "multiple" spacing; an exact line
+    // height does the same with a fixed total.
+    let spaced = paragraph.style.line_height.unwrap_or(height * spacing);
     Line {
         items,
         ascent: ascent + (spaced - height),
         height: spaced,
         width: natural,
+        underlines,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ParagraphStyle, TextRun};
 
     fn paragraph(text: &str, align: Align) -> Paragraph {
-        Paragraph {
-            style: ParagraphStyle {
-                align,
-                first_indent: 36.0,
-                left_indent: 0.0,
-                space_before: 0.0,
-                space_after: 6.0,
-                line_spacing: 1.0,
-                keep_with_next: false,
-            },
-            inlines: vec![Inline::Text(TextRun {
-                text: text.to_string(),
-                style: TextStyle {
-                    size: 14.0,
-                    bold: false,
-                    italic: false,
-                },
-            })],
-            number: 1,
-            heading: None,
-        }
+        Paragraph::plain(text, align, 36.0, 6.0)
     }
 
     fn line_text(line: &Line) -> String {

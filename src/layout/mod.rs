@@ -36,6 +36,12 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         width: setup.text_width(),
         last_line_width: 0.0,
         label: 1,
+        page_left: setup.left,
+        page_width: setup.text_width(),
+        column_start: 0,
+        columns: None,
+        stories: Vec::new(),
+        balance: None,
     };
     flow.blocks(&document.body);
     if flow.pages.len() >= MAX_PAGES {
@@ -114,6 +120,15 @@ fn visit_paragraphs(blocks: &[Block], visit: &mut impl FnMut(&Paragraph)) {
                     visit(caption);
                 }
             }
+            Block::Flow(flow) => visit_paragraphs(&flow.blocks, visit),
+            Block::Story(story) => {
+                story
+                    .continued
+                    .iter()
+                    .chain(&story.continued_from)
+                    .for_each(&mut *visit);
+                visit_paragraphs(&story.blocks, visit);
+            }
             Block::Rule(_) | Block::Space(_) | Block::PageBreak | Block::SectionBreak => {}
         }
     }
@@ -170,6 +185,16 @@ fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
             }
             Block::Image(image) => {
                 let inner = image_frame(image, width, f32::INFINITY, fonts, page);
+                append(&mut frame, inner, true);
+            }
+            // The markup keeps flows and stories out of stacked blocks (columns, headers,
+            // cells); set in one column should one arrive here.
+            Block::Flow(flow) => {
+                let inner = stack(&flow.blocks, width, fonts, page);
+                append(&mut frame, inner, true);
+            }
+            Block::Story(story) => {
+                let inner = stack(&story.blocks, width, fonts, page);
                 append(&mut frame, inner, true);
             }
         }
@@ -283,11 +308,20 @@ fn widest(lines: &[Line]) -> f32 {
 }
 
 fn place_line(line: &Line, x: f32, top: f32, items: &mut Vec<Item>) {
+    let baseline = top + line.ascent;
     for text in &line.items {
         let mut text = text.clone();
         text.x += x;
-        text.y = top + line.ascent;
+        text.y = baseline;
         items.push(Item::Text(text));
+    }
+    for underline in &line.underlines {
+        items.push(Item::Rule(RuleItem {
+            x: x + underline.x,
+            y: baseline + underline.below - underline.thickness / 2.0,
+            width: underline.width,
+            height: underline.thickness,
+        }));
     }
 }
 
@@ -306,7 +340,34 @@ fn rule_item(rule: &Rule, x: f32, top: f32, width: f32, text_width: f32) -> Item
     })
 }
 
+/// The text columns of a `::: flow` being filled.
+#[derive(Debug, Clone, Copy)]
+struct ColumnState {
+    /// How many columns.
+    count: usize,
+    /// The space between them.
+    gap: f32,
+    /// The column being filled, from 0.
+    index: usize,
+    /// Where the columns start on this page (under what stands above the flow).
+    top: f32,
+    /// The lowest point any column of this page reached.
+    deepest: f32,
+}
+
+/// A `::: story` being placed, with the notes it prints where it turns to the next page.
+#[derive(Debug, Clone)]
+struct OpenStory {
+    continued: Option<Paragraph>,
+    continued_from: Option<Paragraph>,
+    /// The height its `continued` note needs at the foot of a page's last column.
+    reserve: f32,
+    /// `items.len()` when its content on this page began: more items means it has content here.
+    mark: usize,
+}
+
 /// The body's flow through pages.
+#[derive(Clone)]
 struct Flow<'a> {
     fonts: &'a FontBook,
     pages: Vec<Page>,
@@ -319,15 +380,172 @@ struct Flow<'a> {
     last_line_width: f32,
     /// The number the current page prints.
     label: usize,
+    /// The left edge of the text area (a column's `left` differs).
+    page_left: f32,
+    /// The width of the text area (a column's `width` is narrower).
+    page_width: f32,
+    /// Where the current column's items start in `items`: the column is empty while no item
+    /// follows.
+    column_start: usize,
+    /// The columns of the flow being filled, if any.
+    columns: Option<ColumnState>,
+    /// The stories being placed, innermost last.
+    stories: Vec<OpenStory>,
+    /// A higher foot for the columns of one page (its number, the foot): balancing the
+    /// columns of a flow's last page.
+    balance: Option<(usize, f32)>,
 }
 
 impl Flow<'_> {
+    /// Whether nothing stands in the current column yet.
     fn at_top(&self) -> bool {
-        self.items.is_empty()
+        self.items.len() == self.column_start
+    }
+
+    /// The foot of the current column.
+    fn foot(&self) -> f32 {
+        match self.balance {
+            Some((page, foot)) if page == self.pages.len() + 1 && self.columns.is_some() => {
+                foot.min(self.bottom)
+            }
+            _ => self.bottom,
+        }
     }
 
     fn room(&self) -> f32 {
-        self.bottom - self.y
+        // In the column where a page turns, a story keeps room for its "continued" note.
+        let last_column = self.columns.is_none_or(|c| c.index + 1 == c.count);
+        let reserve = match self.stories.last() {
+            Some(story) if last_column => story.reserve,
+            _ => 0.0,
+        };
+        self.foot() - self.y - reserve
+    }
+
+    /// Moves on when the current column is full: to the next column of a flow, else to the
+    /// next page.
+    fn next_column(&mut self) {
+        if let Some(columns) = self.columns.as_mut() {
+            if columns.index + 1 < columns.count {
+                columns.deepest = columns.deepest.max(self.y);
+                columns.index += 1;
+                let width = self.width;
+                self.left = self.page_left + columns.index as f32 * (width + columns.gap);
+                self.y = columns.top;
+                self.column_start = self.items.len();
+                return;
+            }
+        }
+        self.turn_page();
+    }
+
+    /// Starts a new page, with the notes of a story that runs over: "continued on page N" at
+    /// the foot of this page, "continued from page M" at the head of the next.
+    fn turn_page(&mut self) {
+        let from = self.label;
+        let mut carried = None;
+        if let Some(story) = self.stories.last() {
+            if self.items.len() > story.mark {
+                if let Some(note) = &story.continued {
+                    let lines = inline::lay_out(note, self.width, self.fonts, from + 1);
+                    let height = note.style.space_before
+                        + lines.iter().map(|l| l.height).sum::<f32>()
+                        + note.style.space_after;
+                    let mut y = (self.foot() - height).max(self.y) + note.style.space_before;
+                    for line in &lines {
+                        place_line(line, self.left, y, &mut self.items);
+                        y += line.height;
+                    }
+                }
+                carried = story.continued_from.clone();
+            }
+        }
+        self.finish_page();
+        if let Some(columns) = self.columns.as_mut() {
+            columns.index = 0;
+            columns.top = self.top;
+            columns.deepest = self.top;
+            self.left = self.page_left;
+        }
+        if let Some(note) = carried {
+            let lines = inline::lay_out(&note, self.width, self.fonts, from);
+            for line in &lines {
+                place_line(line, self.left, self.y, &mut self.items);
+                self.y += line.height;
+            }
+            self.y += note.style.space_after;
+            self.column_start = self.items.len();
+        }
+        if let Some(story) = self.stories.last_mut() {
+            story.mark = self.items.len();
+        }
+    }
+
+    /// Places a flow: its blocks run through the columns, and the columns of its last page are
+    /// balanced (each as short as it can be while the flow still ends on that page).
+    fn flow(&mut self, flow: &crate::model::Flow) {
+        let start = self.clone();
+        self.run_flow(flow);
+        let last_page = self.pages.len() + 1;
+        let top = if self.pages.len() == start.pages.len() {
+            start.y
+        } else {
+            self.top
+        };
+        let (mut low, mut high) = (top, self.bottom);
+        // About 0.2 pt of precision over a whole page; each trial lays the flow out again.
+        for _ in 0..12 {
+            let middle = (low + high) / 2.0;
+            let mut trial = start.clone();
+            trial.balance = Some((last_page, middle));
+            trial.run_flow(flow);
+            if trial.pages.len() + 1 == last_page {
+                high = middle;
+                *self = trial;
+            } else {
+                low = middle;
+            }
+        }
+        self.balance = None;
+    }
+
+    fn run_flow(&mut self, flow: &crate::model::Flow) {
+        let gap = flow.gap;
+        let count = flow.columns.max(1);
+        self.width = ((self.page_width - gap * (count - 1) as f32) / count as f32).max(1.0);
+        self.left = self.page_left;
+        self.columns = Some(ColumnState {
+            count,
+            gap,
+            index: 0,
+            top: self.y,
+            deepest: self.y,
+        });
+        self.blocks(&flow.blocks);
+        let deepest = self.columns.map_or(self.y, |c| c.deepest.max(self.y));
+        self.columns = None;
+        self.left = self.page_left;
+        self.width = self.page_width;
+        self.y = deepest;
+        self.column_start = self.column_start.min(self.items.len());
+    }
+
+    /// Places a story, noting where it turns to the next page.
+    fn story(&mut self, story: &crate::model::Story) {
+        let reserve = story.continued.as_ref().map_or(0.0, |note| {
+            let lines = inline::lay_out(note, self.width, self.fonts, self.label + 1);
+            note.style.space_before
+                + lines.iter().map(|l| l.height).sum::<f32>()
+                + note.style.space_after
+        });
+        self.stories.push(OpenStory {
+            continued: story.continued.clone(),
+            continued_from: story.continued_from.clone(),
+            reserve,
+            mark: self.items.len(),
+        });
+        self.blocks(&story.blocks);
+        self.stories.pop();
     }
 
     fn page_height(&self) -> f32 {
@@ -344,6 +562,7 @@ impl Flow<'_> {
         });
         self.label += 1;
         self.y = self.top;
+        self.column_start = 0;
     }
 
     /// Places a laid-out frame at the current position.
@@ -373,7 +592,7 @@ impl Flow<'_> {
                             + paragraph.style.space_after
                             + self.opening_height(blocks.get(index + 1));
                         if need > self.room() {
-                            self.finish_page();
+                            self.next_column();
                         }
                     }
                     let tail = self.kept_tail(&blocks[index + 1..]);
@@ -382,7 +601,7 @@ impl Flow<'_> {
                 Block::Rule(rule) => {
                     let height = rule.space_before + rule.thickness + rule.space_after;
                     if height > self.room() && !self.at_top() {
-                        self.finish_page();
+                        self.next_column();
                     }
                     let item = rule_item(
                         rule,
@@ -399,11 +618,11 @@ impl Flow<'_> {
                         self.y = (self.y + height).min(self.bottom);
                     }
                 }
-                Block::PageBreak => self.finish_page(),
+                Block::PageBreak => self.turn_page(),
                 Block::SectionBreak => {
                     // An empty page (after a page break) simply becomes the section's first.
                     if !self.at_top() {
-                        self.finish_page();
+                        self.turn_page();
                     }
                     self.label = 1;
                 }
@@ -415,7 +634,7 @@ impl Flow<'_> {
                         self.label,
                     );
                     if frame.height > self.room() && !self.at_top() {
-                        self.finish_page();
+                        self.next_column();
                     }
                     self.place(frame, 0.0);
                 }
@@ -428,11 +647,13 @@ impl Flow<'_> {
                         self.label,
                     );
                     if frame.height > self.room() && !self.at_top() {
-                        self.finish_page();
+                        self.next_column();
                     }
                     self.place(frame, 0.0);
                 }
                 Block::Table(table) => self.table(table),
+                Block::Flow(flow) => self.flow(flow),
+                Block::Story(story) => self.story(story),
             }
         }
     }
@@ -459,7 +680,7 @@ impl Flow<'_> {
                 let fresh_page = self.at_top() && !on_page;
                 if fits_a_page && !fresh_page {
                     // It fits on the next page, under the repeated header rows.
-                    self.finish_page();
+                    self.next_column();
                     on_page = false;
                     continue;
                 }
@@ -475,7 +696,7 @@ impl Flow<'_> {
                     }
                     None => {}
                 }
-                self.finish_page();
+                self.next_column();
                 on_page = false;
                 rest = remainder;
                 if rest.height <= 0.01 {
@@ -563,6 +784,7 @@ impl Flow<'_> {
             Some(Block::Table(table)) => {
                 table::opening_height(table, self.width, self.fonts, self.label)
             }
+            Some(Block::Story(story)) => self.opening_height(story.blocks.first()),
             _ => 0.0,
         }
     }
@@ -621,7 +843,7 @@ impl Flow<'_> {
             }
             placed += take;
             if placed < count {
-                self.finish_page();
+                self.next_column();
             }
         }
         self.last_line_width = widest(lines);

@@ -45,8 +45,18 @@ const CONTAINERS: &[&str] = &[
     "table",
     "header",
     "first-header",
+    "flow",
+    "story",
+    "continued",
+    "continued-from",
 ];
-const LEAVES: &[&str] = &["rule", "space", "page-break", "section-break"];
+const LEAVES: &[&str] = &[
+    "rule",
+    "space",
+    "page-break",
+    "section-break",
+    "page-margins",
+];
 
 /// Splits markup into the directive tree. Errors carry the markup line.
 pub fn split(text: &str) -> Result<Vec<Node>, (usize, String)> {
@@ -144,7 +154,7 @@ pub fn split(text: &str) -> Result<Vec<Node>, (usize, String)> {
 pub fn is_style_flag(word: &str) -> bool {
     matches!(
         word,
-        "bold" | "italic" | "upright" | "regular" | "keep-next"
+        "bold" | "italic" | "upright" | "regular" | "underline" | "keep-next"
     )
 }
 

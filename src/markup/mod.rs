@@ -12,9 +12,9 @@ use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    mm, Align, Block, ColumnWidth, Columns, Document, Image, ImageData, Inline, Metadata,
-    PageSetup, Paragraph, ParagraphStyle, Rule, RuleLength, Table, TableCell, TableRow, TextRun,
-    TextStyle,
+    mm, Align, Block, ColumnWidth, Columns, Document, Flow, Image, ImageData, Inline, Metadata,
+    PageSetup, Paragraph, ParagraphStyle, Rule, RuleLength, Story, Table, TableCell, TableRow,
+    TextRun, TextStyle,
 };
 use crate::template::Markup;
 use directives::{parse_length, parse_percent, Container, Directive, Node};
@@ -46,12 +46,14 @@ impl Context {
                 space_before: 0.0,
                 space_after: 6.0,
                 line_spacing: 1.0,
+                line_height: None,
                 keep_with_next: false,
             },
             text: TextStyle {
                 size: 14.0,
                 bold: false,
                 italic: false,
+                underline: false,
             },
             table: TableSettings {
                 widths: None,
@@ -87,11 +89,14 @@ pub fn parse(markup: &Markup, resources: &Resources) -> Result<Document> {
         resources,
         images: BTreeMap::new(),
         figures: 0,
+        page: PageSetup::a4_nd30(),
+        in_flow: false,
+        in_story: false,
     };
     let mut body = Vec::new();
     builder.nodes(&nodes, &Context::body(), &mut body, true)?;
     Ok(Document {
-        page: PageSetup::a4_nd30(),
+        page: builder.page,
         meta: Metadata::default(),
         first_header: builder.first_header.unwrap_or_default(),
         header: builder.header.unwrap_or_default(),
@@ -110,6 +115,12 @@ struct Builder<'a> {
     images: BTreeMap<PathBuf, ImageData>,
     /// Numbered captions so far.
     figures: usize,
+    /// The page size and margins (`::: page-margins` changes them).
+    page: PageSetup,
+    /// Inside a `::: flow` (stories may stand there).
+    in_flow: bool,
+    /// Inside a `::: story` (its notes may stand there, another story may not).
+    in_story: bool,
 }
 
 impl Builder<'_> {
@@ -131,6 +142,9 @@ impl Builder<'_> {
         for node in nodes {
             match node {
                 Node::Markdown(text, line) => self.markdown(text, *line, ctx, out)?,
+                Node::Leaf(directive) if directive.name == "page-margins" => {
+                    self.page_margins(directive, top)?
+                }
                 Node::Leaf(directive) => out.push(self.leaf(directive, ctx)?),
                 Node::Container(container) => self.container(container, ctx, out, top)?,
             }
@@ -179,6 +193,15 @@ impl Builder<'_> {
                 *slot = Some(blocks);
                 Ok(())
             }
+            "flow" => self.flow(container, &ctx, &positional, out, top),
+            "story" => self.story(container, &ctx, out, top),
+            "continued" | "continued-from" => Err(self.error(
+                directive.line,
+                format!(
+                    "`::: {}` belongs inside `::: story`, where it says where the story goes on",
+                    directive.name
+                ),
+            )),
             "columns" => {
                 let mut widths = Vec::new();
                 let keep_with_previous = positional.iter().any(|w| w == "keep-prev");
@@ -227,6 +250,182 @@ impl Builder<'_> {
         }
     }
 
+    /// `::: flow 2 gap=6mm`: blocks that run through text columns, page after page.
+    fn flow(
+        &mut self,
+        container: &Container,
+        ctx: &Context,
+        words: &[String],
+        out: &mut Vec<Block>,
+        top: bool,
+    ) -> Result<()> {
+        let line = container.directive.line;
+        if !top || self.in_flow {
+            return Err(self.error(
+                line,
+                "a flow belongs at the top level, not inside another directive",
+            ));
+        }
+        let mut columns = 2;
+        let mut gap = mm(6.0);
+        for word in words {
+            match word.split_once('=') {
+                Some(("gap", value)) => {
+                    gap = parse_length(value)
+                        .filter(|g| *g <= mm(30.0))
+                        .ok_or_else(|| {
+                            self.error(
+                                line,
+                                format!("gap=`{value}`: give a length up to 30mm, like 6mm"),
+                            )
+                        })?
+                }
+                None => {
+                    columns = self.number(
+                        line,
+                        word,
+                        2..=4,
+                        format!("`{word}`: give the number of columns, 2 to 4"),
+                    )?
+                }
+                Some(_) => {
+                    return Err(self.error(
+                        line,
+                        format!("`{word}`: a flow takes a number of columns and gap="),
+                    ))
+                }
+            }
+        }
+        let mut blocks = Vec::new();
+        self.in_flow = true;
+        let result = self.nodes(&container.parts[0], ctx, &mut blocks, false);
+        self.in_flow = false;
+        result?;
+        out.push(Block::Flow(Flow {
+            columns,
+            gap,
+            blocks,
+        }));
+        Ok(())
+    }
+
+    /// `::: story`: an article whose `::: continued` and `::: continued-from` notes are
+    /// printed where it turns to the next page.
+    fn story(
+        &mut self,
+        container: &Container,
+        ctx: &Context,
+        out: &mut Vec<Block>,
+        top: bool,
+    ) -> Result<()> {
+        let line = container.directive.line;
+        if !(top || self.in_flow) || self.in_story {
+            return Err(self.error(
+                line,
+                "a story belongs at the top level or in a flow, not inside another directive",
+            ));
+        }
+        self.in_story = true;
+        let result = self.story_parts(container, ctx);
+        self.in_story = false;
+        out.push(Block::Story(result?));
+        Ok(())
+    }
+
+    fn story_parts(&mut self, container: &Container, ctx: &Context) -> Result<Story> {
+        let mut story = Story {
+            blocks: Vec::new(),
+            continued: None,
+            continued_from: None,
+        };
+        for node in &container.parts[0] {
+            let Node::Container(note) = node else {
+                self.nodes(std::slice::from_ref(node), ctx, &mut story.blocks, false)?;
+                continue;
+            };
+            let name = note.directive.name.as_str();
+            if name != "continued" && name != "continued-from" {
+                self.nodes(std::slice::from_ref(node), ctx, &mut story.blocks, false)?;
+                continue;
+            }
+            let (note_ctx, words) = self.apply(&note.directive, ctx.clone())?;
+            if let Some(word) = words.first() {
+                return Err(self.error(
+                    note.directive.line,
+                    format!("`{word}`: a note takes style attributes only"),
+                ));
+            }
+            // A note is not one of the document's paragraphs: like a page header's, it gets 0.
+            let mut blocks = Vec::new();
+            let in_header = std::mem::replace(&mut self.in_header, true);
+            let result = self.nodes(&note.parts[0], &note_ctx, &mut blocks, false);
+            self.in_header = in_header;
+            result?;
+            let paragraph = match blocks.as_slice() {
+                [Block::Paragraph(p)] => p.clone(),
+                _ => {
+                    return Err(self.error(
+                        note.directive.line,
+                        format!("`::: {name}` holds one paragraph, like (Xem tiếp trang <page/>)"),
+                    ))
+                }
+            };
+            let slot = if name == "continued" {
+                &mut story.continued
+            } else {
+                &mut story.continued_from
+            };
+            *slot = Some(paragraph);
+        }
+        Ok(story)
+    }
+
+    /// `::: page-margins top=20mm bottom=20mm left=30mm right=15mm` (A4).
+    fn page_margins(&mut self, directive: &Directive, top: bool) -> Result<()> {
+        let line = directive.line;
+        if !top {
+            return Err(self.error(
+                line,
+                "page margins belong at the top level, not inside another directive",
+            ));
+        }
+        for word in &directive.args {
+            let value = word.split_once('=').and_then(|(key, value)| {
+                let length = parse_length(value).filter(|l| (0.0..=mm(80.0)).contains(l))?;
+                Some((key, length))
+            });
+            match value {
+                Some(("top", length)) => self.page.top = length,
+                Some(("bottom", length)) => self.page.bottom = length,
+                Some(("left", length)) => self.page.left = length,
+                Some(("right", length)) => self.page.right = length,
+                _ => {
+                    return Err(self.error(
+                        line,
+                        format!(
+                            "`{word}`: give top=, bottom=, left= or right= as a length up to 80mm"
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a number within a range, or fails with `message` at the markup line.
+    fn number<T: std::str::FromStr + PartialOrd>(
+        &self,
+        line: usize,
+        text: &str,
+        range: std::ops::RangeInclusive<T>,
+        message: String,
+    ) -> Result<T> {
+        text.parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| self.error(line, message))
+    }
+
     /// Applies `key=value` attributes and flags; returns the other bare words.
     fn apply(&self, directive: &Directive, mut ctx: Context) -> Result<(Context, Vec<String>)> {
         let mut positional = Vec::new();
@@ -257,40 +456,48 @@ impl Builder<'_> {
                     }
                 }
                 Some(("size", value)) => {
-                    ctx.text.size = value
-                        .trim_end_matches("pt")
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|s| (4.0..=96.0).contains(s))
-                        .ok_or_else(|| {
-                            self.error(
-                                line,
-                                format!("size=`{value}`: give a size in points from 4 to 96"),
-                            )
-                        })?
+                    ctx.text.size = self.number(
+                        line,
+                        value.trim_end_matches("pt"),
+                        4.0..=96.0,
+                        format!("size=`{value}`: give a size in points from 4 to 96"),
+                    )?
                 }
                 Some(("indent", value)) => p.first_indent = length(value)?,
                 Some(("left", value)) => p.left_indent = length(value)?,
                 Some(("before", value)) => p.space_before = length(value)?,
                 Some(("after", value)) => p.space_after = length(value)?,
+                Some(("line-height", value)) => {
+                    p.line_height = Some(
+                        parse_length(value)
+                            .filter(|h| (4.0..=100.0).contains(h))
+                            .ok_or_else(|| {
+                                self.error(
+                                    line,
+                                    format!(
+                                        "line-height=`{value}`: give an exact line height like 18pt"
+                                    ),
+                                )
+                            })?,
+                    )
+                }
                 Some(("spacing", value)) => {
-                    p.line_spacing = value
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|s| (0.5..=3.0).contains(s))
-                        .ok_or_else(|| {
-                            self.error(
-                                line,
-                                format!(
-                                "spacing=`{value}`: give a multiple of single spacing, 1 to 1.5"
-                            ),
-                            )
-                        })?
+                    // The latest of spacing= and line-height= wins.
+                    p.line_height = None;
+                    p.line_spacing = self.number(
+                        line,
+                        value,
+                        0.5..=3.0,
+                        format!("spacing=`{value}`: give a multiple of single spacing, 1 to 1.5"),
+                    )?
                 }
                 Some((key, _))
                     if (directive.name == "rule" && matches!(key, "length" | "thickness"))
                         || (directive.name == "table"
-                            && matches!(key, "widths" | "header" | "borders")) =>
+                            && matches!(key, "widths" | "header" | "borders"))
+                        || (directive.name == "flow" && key == "gap")
+                        || (directive.name == "page-margins"
+                            && matches!(key, "top" | "bottom" | "left" | "right")) =>
                 {
                     positional.push(word.clone())
                 }
@@ -302,6 +509,7 @@ impl Builder<'_> {
                     "regular" => ctx.text.bold = false,
                     "italic" => ctx.text.italic = true,
                     "upright" => ctx.text.italic = false,
+                    "underline" => ctx.text.underline = true,
                     "keep-next" => p.keep_with_next = true,
                     _ => positional.push(word.clone()),
                 },
@@ -549,6 +757,8 @@ impl Builder<'_> {
                             .inlines
                             .push(Inline::PageNumber(state.style(ctx.text))),
                         "<br>" | "<br/>" | "<br />" => state.line_break(),
+                        "<u>" => state.underline += 1,
+                        "</u>" => state.underline = state.underline.saturating_sub(1),
                         other => state.push_text(other, state.style(ctx.text)),
                     }
                 }
@@ -730,6 +940,7 @@ impl Builder<'_> {
                         size: (ctx.text.size - 1.0).max(10.0),
                         bold: false,
                         italic: true,
+                        underline: false,
                     },
                 })],
                 number: self.paragraphs,
@@ -875,6 +1086,7 @@ struct Inlines {
     inlines: Vec<Inline>,
     bold: usize,
     italic: usize,
+    underline: usize,
     heading_bold: bool,
     heading_italic: bool,
 }
@@ -885,6 +1097,7 @@ impl Inlines {
             size: base.size,
             bold: base.bold || self.bold > 0 || self.heading_bold,
             italic: base.italic ^ (self.italic % 2 == 1) ^ self.heading_italic,
+            underline: base.underline || self.underline > 0,
         }
     }
 
@@ -962,7 +1175,7 @@ mod tests {
     use super::*;
     use crate::template::escape_markup;
 
-    fn doc(text: &str) -> Document {
+    fn try_doc(text: &str) -> Result<Document> {
         let here = PathBuf::from(".");
         parse(
             &Markup {
@@ -974,7 +1187,10 @@ mod tests {
                 root: here,
             },
         )
-        .unwrap()
+    }
+
+    fn doc(text: &str) -> Document {
+        try_doc(text).unwrap()
     }
 
     fn texts(blocks: &[Block]) -> Vec<String> {
@@ -1015,6 +1231,89 @@ mod tests {
         };
         assert_eq!(body.number, 2);
         assert!(matches!(&body.inlines[1], Inline::Text(r) if r.style.italic && r.text == "it"));
+    }
+
+    fn parse_error(text: &str) -> String {
+        try_doc(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn underline_as_a_flag_and_inline() {
+        let document = doc("::: underline\nA\n:::\n<u>Nơi nhận</u>: x\n");
+        let Block::Paragraph(flag) = &document.body[0] else {
+            panic!()
+        };
+        assert!(matches!(&flag.inlines[0], Inline::Text(r) if r.style.underline));
+        let Block::Paragraph(inline) = &document.body[1] else {
+            panic!()
+        };
+        let runs: Vec<(String, bool)> = inline
+            .inlines
+            .iter()
+            .filter_map(|i| match i {
+                Inline::Text(r) => Some((r.text.clone(), r.style.underline)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            runs,
+            vec![("Nơi nhận".to_string(), true), (": x".to_string(), false)]
+        );
+    }
+
+    #[test]
+    fn exact_line_height_and_page_margins() {
+        let document =
+            doc("::: page-margins top=18mm left=18mm\n::: line-height=18pt\nA\n:::\n::: line-height=18pt spacing=1.2\nB\n:::\n");
+        assert!((document.page.top - mm(18.0)).abs() < 0.01);
+        assert!((document.page.left - mm(18.0)).abs() < 0.01);
+        assert!((document.page.right - mm(15.0)).abs() < 0.01);
+        let styles: Vec<(Option<f32>, f32)> = document
+            .body
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some((p.style.line_height, p.style.line_spacing)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(styles, vec![(Some(18.0), 1.0), (None, 1.2)]);
+        assert!(parse_error("::: line-height=2pt\nA\n:::\n").contains("line-height="));
+        assert!(parse_error("::: keep\n::: page-margins top=5mm\n:::\n").contains("top level"));
+        assert!(parse_error("::: page-margins top=200mm\n").contains("top=200mm"));
+    }
+
+    #[test]
+    fn flows_hold_stories_with_their_notes() {
+        let document = doc("::: flow 2 gap=5mm\n::: story\n::: continued align=right italic\n(Xem tiếp trang <page/>)\n:::\n::: continued-from\n(Tiếp theo trang <page/>)\n:::\nBài một.\n:::\n:::\n");
+        let Block::Flow(flow) = &document.body[0] else {
+            panic!("{:?}", document.body)
+        };
+        assert_eq!(flow.columns, 2);
+        assert!((flow.gap - mm(5.0)).abs() < 0.01);
+        let Block::Story(story) = &flow.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(texts(&story.blocks), vec!["Bài một."]);
+        let continued = story.continued.as_ref().unwrap();
+        assert_eq!(continued.plain_text(), "(Xem tiếp trang #)");
+        assert_eq!(continued.style.align, Align::Right);
+        assert_eq!(continued.number, 0, "a note is not a body paragraph");
+        assert!(story.continued_from.is_some());
+        // Where they may not stand.
+        for (markup, needle) in [
+            ("::: columns\n::: flow\nx\n:::\n:::\n", "top level"),
+            ("::: flow\n::: flow\nx\n:::\n:::\n", "top level"),
+            ("::: flow 7\nx\n:::\n", "2 to 4"),
+            ("::: keep\n::: story\nx\n:::\n:::\n", "a story belongs"),
+            ("::: continued\nx\n:::\n", "belongs inside `::: story`"),
+            (
+                "::: story\n::: continued\na\n\nb\n:::\n:::\n",
+                "holds one paragraph",
+            ),
+        ] {
+            let error = parse_error(markup);
+            assert!(error.contains(needle), "{markup:?}: {error}");
+        }
     }
 
     #[test]

@@ -18,6 +18,47 @@ pub fn sample(name: &str) -> PathBuf {
     root().join("samples/hung-yen-2018").join(name)
 }
 
+/// A minimal report record: every field `bao-cao` needs, nothing else.
+pub const RECORD: &str = r#"title = "Kết quả hội nghị"
+article = "Nội dung báo cáo."
+recipients = ["Lưu: VT"]
+
+[issuer]
+name = "SỞ NỘI VỤ"
+number = "05/BC-SNV"
+place = "Hưng Yên"
+date = "2018-03-13"
+
+[signer]
+position = "GIÁM ĐỐC"
+name = "Nguyễn Văn A"
+"#;
+
+/// Writes a file (and the folders it needs) under `dir`; returns its path as text.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// What a run printed on standard output.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// What a run printed on standard error.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Owned strings, for `assert_paragraphs_in_order`.
+pub fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
 /// Runs `vanban` with arguments.
 pub fn vanban(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vanban"))
@@ -231,4 +272,55 @@ pub fn words(pdf: &Path) -> Vec<Word> {
         });
     }
     words
+}
+
+/// `word/document.xml` of a DOCX.
+pub fn document_xml(docx: &Path) -> String {
+    use std::io::Read as _;
+    let file = std::fs::File::open(docx).unwrap();
+    let mut archive = zip::ZipArchive::new(file).expect("the DOCX is a zip package");
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+/// The text of a DOCX's body, read from `word/document.xml`: one paragraph per line, a line
+/// break inside a paragraph as a line break.
+pub fn docx_text(docx: &Path) -> String {
+    let xml = document_xml(docx);
+    let mut text = String::new();
+    let mut rest = xml.as_str();
+    while let Some(start) = rest.find('<') {
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + end + 1];
+        rest = &rest[start + end + 1..];
+        let name = tag[1..tag.len() - 1]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        match name {
+            "w:t" if !tag.ends_with("/>") => {
+                let content = rest.split("</w:t>").next().unwrap_or_default();
+                text.push_str(
+                    &content
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&apos;", "'")
+                        .replace("&amp;", "&"),
+                );
+            }
+            "w:br" => text.push('\n'),
+            "/w:p" => text.push('\n'),
+            _ => {}
+        }
+    }
+    text
 }
