@@ -115,7 +115,9 @@ struct RenderArgs {
     #[arg(long)]
     root: Option<PathBuf>,
     /// The PDF standard: a-2b (archival, the default), a-2u (archival, Unicode text), a-3b
-    /// (archival, carrying the source record as JSON) or none (plain PDF).
+    /// (archival, carrying the source record as JSON), a-2a+ua-1 (archival and accessible:
+    /// tagged with headings, paragraphs, tables and figures, with an outline) or none (plain
+    /// PDF).
     #[arg(long, default_value = "a-2b", value_parser = parse_standard)]
     pdf_standard: PdfStandard,
     /// The resolution of PNG previews (`-f png`), in dots per inch.
@@ -128,8 +130,9 @@ struct RenderArgs {
 }
 
 fn parse_standard(text: &str) -> Result<PdfStandard, String> {
-    PdfStandard::from_name(text)
-        .ok_or_else(|| format!("`{text}` is not a PDF standard: use a-2b, a-2u, a-3b or none"))
+    PdfStandard::from_name(text).ok_or_else(|| {
+        format!("`{text}` is not a PDF standard: use a-2b, a-2u, a-3b, a-2a+ua-1 or none")
+    })
 }
 
 fn parse_dpi(text: &str) -> Result<f32, String> {

@@ -2,7 +2,8 @@
 //!
 //! It reads any PDF, not only vanban's: the PDF/A claim in its XMP metadata and whether the
 //! file really conforms (checked by the independent `page_validation` validator, which passes
-//! the veraPDF and Isartor test corpora), its fonts (embedded? subset?), its pages (size, and
+//! the veraPDF and Isartor test corpora), the same for a PDF/UA (accessibility) claim when the
+//! file makes one, its fonts (embedded? subset?), its pages (size, and
 //! margins measured from where content is actually drawn), its metadata, and whether its text
 //! (read back through the fonts' ToUnicode maps) is Unicode NFC, as Vietnamese text must be.
 
@@ -21,6 +22,10 @@ pub struct Report {
     pub claim: Option<String>,
     /// The validator's verdict against the claim.
     pub validation: Option<Validation>,
+    /// The PDF/UA claim (`PDF/UA-1`), if the XMP metadata makes one.
+    pub ua_claim: Option<String>,
+    /// The validator's verdict against the PDF/UA claim.
+    pub ua_validation: Option<Validation>,
     /// Each font, once.
     pub fonts: Vec<FontReport>,
     /// Each page.
@@ -80,9 +85,11 @@ pub struct TextReport {
 }
 
 impl Report {
-    /// Whether the file claims PDF/A and the validator confirms it.
+    /// Whether the file claims PDF/A and the validator confirms it, and confirms its PDF/UA
+    /// claim too when it makes one.
     pub fn conforms(&self) -> bool {
-        self.validation.as_ref().is_some_and(|v| v.compliant)
+        let holds = |v: &Option<Validation>| v.as_ref().is_some_and(|v| v.compliant);
+        holds(&self.validation) && (self.ua_claim.is_none() || holds(&self.ua_validation))
     }
 
     /// The report as people read it.
@@ -90,32 +97,14 @@ impl Report {
         let mut out = String::new();
         let mm = |pt: f32| pt * 25.4 / 72.0;
         let _ = writeln!(out, "PDF version     {}", self.version);
-        match (&self.claim, &self.validation) {
-            (Some(claim), Some(v)) => {
-                let verdict = if v.compliant {
-                    "conforms"
-                } else {
-                    "DOES NOT CONFORM"
-                };
-                let _ = writeln!(
-                    out,
-                    "PDF/A claim     {claim}: {verdict} ({} rules checked, {} failed)",
-                    v.rules,
-                    v.failures.len()
-                );
-                for failure in &v.failures {
-                    let _ = writeln!(out, "  failed: {failure}");
-                }
-            }
-            (Some(claim), None) => {
-                let _ = writeln!(
-                    out,
-                    "PDF/A claim     {claim}: no validator for this part and level"
-                );
-            }
-            (None, _) => {
+        match &self.claim {
+            Some(claim) => verdict(&mut out, "PDF/A", claim, self.validation.as_ref()),
+            None => {
                 let _ = writeln!(out, "PDF/A claim     none (not an archival PDF)");
             }
+        }
+        if let Some(claim) = &self.ua_claim {
+            verdict(&mut out, "PDF/UA", claim, self.ua_validation.as_ref());
         }
         let _ = writeln!(out, "pages           {}", self.pages.len());
         for (index, page) in self.pages.iter().enumerate() {
@@ -173,6 +162,35 @@ impl Report {
     }
 }
 
+/// A claim's line and the rules that failed, for the report.
+fn verdict(out: &mut String, standard: &str, claim: &str, validation: Option<&Validation>) {
+    let label = format!("{standard} claim");
+    match validation {
+        Some(v) => {
+            let verdict = if v.compliant {
+                "conforms"
+            } else {
+                "DOES NOT CONFORM"
+            };
+            let _ = writeln!(
+                out,
+                "{label:<15} {claim}: {verdict} ({} rules checked, {} failed)",
+                v.rules,
+                v.failures.len()
+            );
+            for failure in &v.failures {
+                let _ = writeln!(out, "  failed: {failure}");
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{label:<15} {claim}: no validator for this part and level"
+            );
+        }
+    }
+}
+
 fn paper_name(width: f32, height: f32) -> &'static str {
     let near = |a: f32, b: f32| (a - b).abs() < 1.5;
     if near(width, 595.28) && near(height, 841.89) {
@@ -187,10 +205,16 @@ fn paper_name(width: f32, height: f32) -> &'static str {
 /// Reads and checks a PDF.
 pub fn inspect(bytes: &[u8]) -> Result<Report, String> {
     let document = Document::load_mem(bytes).map_err(|e| format!("not a readable PDF ({e})"))?;
-    let claim = pdfa_claim(&document);
+    let xmp = metadata_stream(&document);
+    let claim = xmp.as_deref().and_then(pdfa_claim);
     let validation = match claim.as_deref().and_then(profile_of) {
         Some(profile) => Some(validate(bytes, profile)?),
         None => None,
+    };
+    let ua_claim = xmp.as_deref().and_then(pdfua_claim);
+    let ua_validation = match ua_claim.as_deref() {
+        Some("PDF/UA-1") => Some(validate(bytes, page_validation::ValidationProfile::PdfUa1)?),
+        _ => None,
     };
     let mut fonts: BTreeMap<String, FontReport> = BTreeMap::new();
     let mut pages = Vec::new();
@@ -232,6 +256,8 @@ pub fn inspect(bytes: &[u8]) -> Result<Report, String> {
         version: document.version.clone(),
         claim,
         validation,
+        ua_claim,
+        ua_validation,
         fonts: fonts.into_values().collect(),
         pages,
         metadata: metadata(&document),
@@ -259,11 +285,16 @@ fn validate(
 }
 
 /// `PDF/A-2B` and the like, from the XMP `pdfaid` properties.
-fn pdfa_claim(document: &Document) -> Option<String> {
-    let xmp = metadata_stream(document)?;
-    let part = xmp_property(&xmp, "pdfaid:part")?;
-    let conformance = xmp_property(&xmp, "pdfaid:conformance").unwrap_or_default();
+fn pdfa_claim(xmp: &str) -> Option<String> {
+    let part = xmp_property(xmp, "pdfaid:part")?;
+    let conformance = xmp_property(xmp, "pdfaid:conformance").unwrap_or_default();
     Some(format!("PDF/A-{part}{}", conformance.to_ascii_uppercase()))
+}
+
+/// `PDF/UA-1` and the like, from the XMP `pdfuaid:part` property.
+fn pdfua_claim(xmp: &str) -> Option<String> {
+    let part = xmp_property(xmp, "pdfuaid:part")?;
+    Some(format!("PDF/UA-{part}"))
 }
 
 fn profile_of(claim: &str) -> Option<page_validation::ValidationProfile> {

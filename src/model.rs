@@ -269,6 +269,17 @@ impl Paragraph {
         }
         text
     }
+
+    /// The paragraph's text on one line, white space collapsed: how a heading is named in an
+    /// outline and a caption describes its picture.
+    pub fn one_line_text(&self) -> String {
+        one_line(&self.plain_text())
+    }
+}
+
+/// Text on one line: every run of white space (line breaks too) as one space, none at the ends.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

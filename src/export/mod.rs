@@ -4,3 +4,4 @@
 pub mod docx;
 pub mod pdf;
 pub mod png;
+mod tags;

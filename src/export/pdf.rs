@@ -1,19 +1,28 @@
 //! Laid-out pages into a PDF/A-2b file with krilla: fonts embedded and subset, a ToUnicode map
 //! from every glyph's text range (so copy and search return the exact text), and bytes that
 //! depend only on the input.
+//!
+//! Under `a-2a+ua-1` the file is also tagged: every item is drawn inside marked content that
+//! is either part of a structure element (its role from layout) or an artifact, and the tag
+//! tree and outline come from [`super::tags`].
 
-use krilla::configure::{Archival, ConfigurationBuilder, ValidationError, Validator};
+use krilla::configure::{
+    Accessibility, Archival, ConfigurationBuilder, ValidationError, Validator,
+};
 use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::image::Image as PdfImage;
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
 use krilla::page::PageSettings;
+use krilla::surface::Surface;
+use krilla::tagging::{Artifact as PdfArtifact, ContentTag};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
 
+use super::tags::{self, Tagger};
 use crate::error::{Error, Result};
 use crate::fonts::{Face4, FontBook};
-use crate::layout::{Item, Page};
+use crate::layout::{Item, Page, Role};
 use crate::model::{ImageData, ImageFormat, Metadata, Timestamp};
 
 /// Pictures converted for krilla once per document: one used twice is embedded once.
@@ -92,28 +101,41 @@ pub enum PdfStandard {
     A2u,
     /// PDF/A-3b: PDF/A-2b carrying the source record (JSON) as an associated file.
     A3b,
+    /// PDF/A-2a and PDF/UA-1 at once: archival and accessible, tagged with the document's
+    /// structure (headings, paragraphs, tables, figures), its language and an outline.
+    A2aUa1,
     /// Plain PDF 1.7, not checked against an archival standard.
     None,
 }
 
 impl PdfStandard {
-    /// Reads the command line's name (`a-2b`, `a-2u`, `a-3b`, `none`).
+    /// Reads the command line's name (`a-2b`, `a-2u`, `a-3b`, `a-2a+ua-1`, `none`).
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "a-2b" => PdfStandard::A2b,
             "a-2u" => PdfStandard::A2u,
             "a-3b" => PdfStandard::A3b,
+            "a-2a+ua-1" => PdfStandard::A2aUa1,
             "none" => PdfStandard::None,
             _ => return None,
         })
     }
 
-    fn validator(self) -> Option<Validator> {
+    /// Whether files of this standard carry their logical structure (tagged PDF).
+    pub fn tagged(self) -> bool {
+        self == PdfStandard::A2aUa1
+    }
+
+    fn validators(self) -> &'static [Validator] {
         match self {
-            PdfStandard::A2b => Some(Validator::A(Archival::A2_B)),
-            PdfStandard::A2u => Some(Validator::A(Archival::A2_U)),
-            PdfStandard::A3b => Some(Validator::A(Archival::A3_B)),
-            PdfStandard::None => None,
+            PdfStandard::A2b => &[Validator::A(Archival::A2_B)],
+            PdfStandard::A2u => &[Validator::A(Archival::A2_U)],
+            PdfStandard::A3b => &[Validator::A(Archival::A3_B)],
+            PdfStandard::A2aUa1 => &[
+                Validator::A(Archival::A2_A),
+                Validator::Ua(Accessibility::UA1),
+            ],
+            PdfStandard::None => &[],
         }
     }
 }
@@ -135,8 +157,17 @@ pub fn write(
     fonts: &PdfFonts,
     options: &PdfOptions,
 ) -> Result<Vec<u8>> {
+    let tagged = options.standard.tagged();
+    if tagged && meta.title.trim().is_empty() {
+        // PDF/UA: a viewer shows the document's title, not its file name.
+        return Err(Error::BadField {
+            field: "title".into(),
+            message: "a tagged PDF (a-2a+ua-1) shows the document's title: give the record one"
+                .into(),
+        });
+    }
     let mut builder = ConfigurationBuilder::new();
-    if let Some(validator) = options.standard.validator() {
+    for &validator in options.standard.validators() {
         builder = builder.set_validator(validator);
     }
     let configuration = builder.finish().map_err(|e| Error::Pdf(format!("{e:?}")))?;
@@ -146,60 +177,35 @@ pub fn write(
     };
     let mut document = Document::new_with(settings);
     let mut pictures = Pictures::default();
-    for page in pages {
+    let mut tagger = tagged.then(Tagger::default);
+    for (page_index, page) in pages.iter().enumerate() {
         let settings = PageSettings::from_wh(page.width, page.height)
             .ok_or_else(|| Error::Pdf("the page has no size".into()))?;
         let mut pdf_page = document.start_page_with(settings);
         let mut surface = pdf_page.surface();
-        for item in &page.items {
-            match item {
-                Item::Text(text) => {
-                    let glyphs: Vec<KrillaGlyph> = text
-                        .glyphs
-                        .iter()
-                        .map(|g| KrillaGlyph {
-                            glyph_id: GlyphId::new(u32::from(g.id)),
-                            text_range: g.text_range.clone(),
-                            x_advance: g.advance,
-                            x_offset: g.x_offset,
-                            // krilla takes the shaper's offset as it is (up is positive) and
-                            // turns it into page coordinates itself.
-                            y_offset: g.y_offset,
-                            y_advance: 0.0,
-                            location: None,
-                        })
-                        .collect();
-                    surface.draw_glyphs(
-                        Point::from_xy(text.x, text.y),
-                        &glyphs,
-                        fonts.get(text.face),
-                        &text.text,
-                        text.size,
-                        false,
-                    );
-                }
-                Item::Rule(rule) => {
-                    let rect = Rect::from_xywh(rule.x, rule.y, rule.width, rule.height);
-                    let mut builder = PathBuilder::new();
-                    if let Some(rect) = rect {
-                        builder.push_rect(rect);
-                    }
-                    if let Some(path) = builder.finish() {
-                        surface.draw_path(&path);
-                    }
-                }
-                Item::Image(image) => {
-                    let picture = pictures.get(&image.data)?;
-                    let size = Size::from_wh(image.width, image.height)
-                        .ok_or_else(|| Error::Pdf("a picture has no size".into()))?;
-                    surface.push_transform(&Transform::from_translate(image.x, image.y));
-                    surface.draw_image(picture, size);
-                    surface.pop();
-                }
-            }
+        let mut marking = Marking::None;
+        let drawn = draw_items(
+            &mut surface,
+            &page.items,
+            page_index,
+            fonts,
+            &mut pictures,
+            tagger.as_mut(),
+            &mut marking,
+        );
+        // krilla wants every marked-content sequence closed before its surface, even when
+        // drawing stopped at an error.
+        if marking != Marking::None {
+            surface.end_tagged();
         }
+        drawn?;
         surface.finish();
         pdf_page.finish();
+    }
+    if let Some(tagger) = tagger {
+        let (tree, outline) = tagger.finish();
+        document.set_tag_tree(tree);
+        document.set_outline(outline);
     }
     document.set_metadata(metadata(meta));
     if let Some(source) = &options.source {
@@ -222,6 +228,128 @@ pub fn write(
             .ok_or_else(|| Error::Pdf("the source record could not be attached".into()))?;
     }
     document.finish().map_err(convert_error)
+}
+
+/// Draws a page's items; under a tagged standard each inside its marked content, of which the
+/// last stays open (in `marking`) for the caller to close.
+fn draw_items<'a>(
+    surface: &mut Surface,
+    items: &'a [Item],
+    page_index: usize,
+    fonts: &PdfFonts,
+    pictures: &mut Pictures,
+    mut tagger: Option<&mut Tagger>,
+    marking: &mut Marking<'a>,
+) -> Result<()> {
+    for item in items {
+        if let Some(tagger) = tagger.as_deref_mut() {
+            *marking = mark(surface, tagger, *marking, item, page_index)?;
+        }
+        match item {
+            Item::Text(text) => {
+                let glyphs: Vec<KrillaGlyph> = text
+                    .glyphs
+                    .iter()
+                    .map(|g| KrillaGlyph {
+                        glyph_id: GlyphId::new(u32::from(g.id)),
+                        text_range: g.text_range.clone(),
+                        x_advance: g.advance,
+                        x_offset: g.x_offset,
+                        // krilla takes the shaper's offset as it is (up is positive) and
+                        // turns it into page coordinates itself.
+                        y_offset: g.y_offset,
+                        y_advance: 0.0,
+                        location: None,
+                    })
+                    .collect();
+                surface.draw_glyphs(
+                    Point::from_xy(text.x, text.y),
+                    &glyphs,
+                    fonts.get(text.face),
+                    &text.text,
+                    text.size,
+                    false,
+                );
+            }
+            Item::Rule(rule) => {
+                let rect = Rect::from_xywh(rule.x, rule.y, rule.width, rule.height);
+                let mut builder = PathBuilder::new();
+                if let Some(rect) = rect {
+                    builder.push_rect(rect);
+                }
+                if let Some(path) = builder.finish() {
+                    surface.draw_path(&path);
+                }
+            }
+            Item::Image(image) => {
+                let picture = pictures.get(&image.data)?;
+                let size = Size::from_wh(image.width, image.height)
+                    .ok_or_else(|| Error::Pdf("a picture has no size".into()))?;
+                surface.push_transform(&Transform::from_translate(image.x, image.y));
+                surface.draw_image(picture, size);
+                surface.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The marked content open on a page while it is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Marking<'a> {
+    /// None is open.
+    None,
+    /// Marked content of this role (or a rule's, `None`: decoration) is open.
+    Open(Option<&'a Role>),
+}
+
+/// Opens the marked content `item` is drawn in, unless the open one is already its own (the
+/// runs of a line, the lines of a paragraph on one page share one), and files it in the tag
+/// tree. Returns what is open now.
+fn mark<'a>(
+    surface: &mut Surface,
+    tagger: &mut Tagger,
+    marking: Marking<'a>,
+    item: &'a Item,
+    page: usize,
+) -> Result<Marking<'a>> {
+    let role = item.role();
+    if let Item::Image(image) = item {
+        if tags::undescribed(&image.role) {
+            return Err(Error::Image {
+                path: image.data.path.clone(),
+                message: "has no caption, and a tagged PDF (a-2a+ua-1) describes every picture \
+                          by its caption: give it one"
+                    .into(),
+            });
+        }
+    }
+    if marking == Marking::Open(role) {
+        return Ok(marking);
+    }
+    if marking != Marking::None {
+        surface.end_tagged();
+    }
+    match role {
+        Some(Role::Content(path)) => {
+            let at = match item {
+                Item::Text(text) => Point::from_xy(text.x, text.y - text.size),
+                Item::Image(image) => Point::from_xy(image.x, image.y),
+                Item::Rule(rule) => Point::from_xy(rule.x, rule.y),
+            };
+            let id = surface.start_tagged(ContentTag::Other);
+            tagger.add(path, id, page, at);
+        }
+        Some(Role::Artifact(kind)) => {
+            let artifact = PdfArtifact::with_kind(tags::artifact_type(Some(*kind)));
+            surface.start_tagged(ContentTag::Artifact(artifact));
+        }
+        None => {
+            let artifact = PdfArtifact::with_kind(tags::artifact_type(None));
+            surface.start_tagged(ContentTag::Artifact(artifact));
+        }
+    }
+    Ok(Marking::Open(role))
 }
 
 fn metadata(meta: &Metadata) -> PdfMetadata {

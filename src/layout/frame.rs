@@ -1,8 +1,14 @@
 //! What layout produces: pages of positioned glyph runs and rules, in points, origin at the
 //! top-left corner, y growing downward (as krilla draws).
+//!
+//! Text runs and pictures also say where they stand in the document's logical structure
+//! ([`Role`]): which paragraph, heading, table cell or figure they belong to, or that they are
+//! page furniture. A tagged PDF is built from that alone, so the exporters stay simple walks
+//! over the items; rules and table borders are always decoration.
 
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::fonts::Face4;
 
@@ -45,6 +51,8 @@ pub struct ImageItem {
     pub height: f32,
     /// The picture.
     pub data: crate::model::ImageData,
+    /// Where it stands in the document's structure.
+    pub role: Role,
 }
 
 /// A run of glyphs in one face and size, on one baseline.
@@ -64,6 +72,124 @@ pub struct TextItem {
     pub text: String,
     /// The paragraph it belongs to (1-based; 0 for headers), for messages.
     pub paragraph: usize,
+    /// Where it stands in the document's structure.
+    pub role: Role,
+}
+
+/// What an item is to a reader who does not see the page (a screen reader, text reflow): part
+/// of the document's content, or page furniture drawn only for the eye.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    /// Content of the innermost structure element of the path, which runs from the outermost
+    /// (a table, a figure, a paragraph of the body) inwards.
+    Content(Vec<Node>),
+    /// Drawn but not read.
+    Artifact(Artifact),
+}
+
+/// Why an item is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artifact {
+    /// The page header (the page number): it belongs to the page, not to the text.
+    PageHeader,
+    /// A table's header rows repeated on a later page: they are read once, where they first
+    /// stand.
+    RepeatedHeader,
+}
+
+/// A structure element an item lies in. Elements are identified among their siblings by a
+/// number from the model, so that the pieces of one paragraph or cell on several pages (and
+/// several runs on one line) come together as one element.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A paragraph of text, by its number in the document.
+    Paragraph(usize),
+    /// A heading: its paragraph's number, its level as the document gives it (1 = top; the
+    /// document's title is 1) and its text, for the outline.
+    Heading {
+        /// The paragraph's number.
+        number: usize,
+        /// Its level in the document (1 = top).
+        level: u8,
+        /// Its text, white space collapsed.
+        text: Arc<str>,
+    },
+    /// A picture, described to those who cannot see it by its caption.
+    Figure {
+        /// The number of its caption paragraph (0 without one).
+        key: usize,
+        /// The caption's text, if it has one.
+        alt: Option<Arc<str>>,
+    },
+    /// A picture's caption, by its paragraph's number.
+    Caption(usize),
+    /// A table, with its whole shape so that every cell is an element, even an empty one.
+    Table {
+        /// The number of its first paragraph (0 when it has none).
+        key: usize,
+        /// Its rows and cells.
+        shape: Arc<TableShape>,
+    },
+    /// A table row, by its index in the table.
+    Row(usize),
+    /// A cell, by its index in its row.
+    Cell(usize),
+}
+
+/// The rows and cells of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableShape {
+    /// How many of the first rows are header rows (their cells head their columns).
+    pub header_rows: usize,
+    /// Each row's cells, as the number of columns each spans.
+    pub rows: Vec<Vec<usize>>,
+}
+
+impl Node {
+    /// The paragraph's element: a heading when it is one.
+    pub fn of_paragraph(paragraph: &crate::model::Paragraph) -> Node {
+        match paragraph.heading {
+            Some(level) => Node::heading(paragraph, level),
+            None => Node::Paragraph(paragraph.number),
+        }
+    }
+
+    /// The paragraph as a heading of the given level.
+    pub fn heading(paragraph: &crate::model::Paragraph, level: u8) -> Node {
+        Node::Heading {
+            number: paragraph.number,
+            level,
+            text: paragraph.one_line_text().into(),
+        }
+    }
+
+    /// Whether two elements are the same one (they are siblings in the tree).
+    pub fn same(&self, other: &Node) -> bool {
+        match (self, other) {
+            (Node::Paragraph(a), Node::Paragraph(b))
+            | (Node::Caption(a), Node::Caption(b))
+            | (Node::Row(a), Node::Row(b))
+            | (Node::Cell(a), Node::Cell(b))
+            | (Node::Heading { number: a, .. }, Node::Heading { number: b, .. })
+            | (Node::Figure { key: a, .. }, Node::Figure { key: b, .. })
+            | (Node::Table { key: a, .. }, Node::Table { key: b, .. }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Role {
+    /// The content role of a single element.
+    pub fn content(node: Node) -> Role {
+        Role::Content(vec![node])
+    }
+
+    /// Puts the element path inside `outer` (outermost first); artifacts stay artifacts.
+    pub fn nest(&mut self, outer: &[Node]) {
+        if let Role::Content(path) = self {
+            path.splice(0..0, outer.iter().cloned());
+        }
+    }
 }
 
 impl TextItem {
@@ -130,6 +256,34 @@ impl Item {
                 image.x += dx;
                 image.y += dy;
             }
+        }
+    }
+
+    /// Where the item stands in the document's structure; `None` for rules and borders, which
+    /// are always decoration.
+    pub fn role(&self) -> Option<&Role> {
+        match self {
+            Item::Text(text) => Some(&text.role),
+            Item::Image(image) => Some(&image.role),
+            Item::Rule(_) => None,
+        }
+    }
+
+    /// Puts the item's element path inside `outer` (outermost first).
+    pub fn nest(&mut self, outer: &[Node]) {
+        match self {
+            Item::Text(text) => text.role.nest(outer),
+            Item::Image(image) => image.role.nest(outer),
+            Item::Rule(_) => {}
+        }
+    }
+
+    /// Makes the item an artifact: drawn, not read.
+    pub fn make_artifact(&mut self, kind: Artifact) {
+        match self {
+            Item::Text(text) => text.role = Role::Artifact(kind),
+            Item::Image(image) => image.role = Role::Artifact(kind),
+            Item::Rule(_) => {}
         }
     }
 

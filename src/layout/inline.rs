@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use unicode_linebreak::{linebreaks, BreakOpportunity};
 
-use super::frame::{PlacedGlyph, TextItem};
+use super::frame::{Node, PlacedGlyph, Role, TextItem};
 use crate::fonts::{Face4, FontBook, ShapedGlyph};
 use crate::model::{Align, Inline, Paragraph, TextStyle};
 
@@ -84,6 +84,9 @@ pub fn lay_out(paragraph: &Paragraph, width: f32, fonts: &FontBook, page: usize)
     } else {
         first_fit(&segments, first, rest)
     };
+    // Every run of the paragraph is read as part of its one element; callers put that inside
+    // a table cell or a figure, or make it page furniture.
+    let role = Role::content(Node::of_paragraph(paragraph));
     let mut lines = Vec::with_capacity(breaks.len());
     let mut start = 0;
     for (index, &end) in breaks.iter().enumerate() {
@@ -100,6 +103,7 @@ pub fn lay_out(paragraph: &Paragraph, width: f32, fonts: &FontBook, page: usize)
             paragraph,
             fonts,
             base,
+            &role,
         ));
         start = end;
     }
@@ -374,6 +378,7 @@ fn build_line(
     paragraph: &Paragraph,
     fonts: &FontBook,
     base: TextStyle,
+    role: &Role,
 ) -> Line {
     let count = segments.len();
     let inner_spaces: Vec<&Piece> = segments[..count.saturating_sub(1)]
@@ -428,6 +433,7 @@ fn build_line(
                 glyphs: Vec::new(),
                 text: String::new(),
                 paragraph: paragraph.number,
+                role: role.clone(),
             });
         }
         let item = items.last_mut().expect("an item was just ensured");

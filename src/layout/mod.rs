@@ -12,8 +12,13 @@ mod table;
 
 use crate::error::{Error, MissingGlyph, Result};
 use crate::fonts::{Face4, FontBook};
-use crate::model::{Block, Columns, Document, Image, Inline, Paragraph, Rule, RuleLength};
-pub use frame::{dump, Frame, ImageItem, Item, Page, PlacedGlyph, RuleItem, TextItem};
+use crate::model::{
+    one_line, Block, Columns, Document, Image, Inline, Paragraph, Rule, RuleLength,
+};
+pub use frame::{
+    dump, Artifact, Frame, ImageItem, Item, Node, Page, PlacedGlyph, Role, RuleItem, TableShape,
+    TextItem,
+};
 use inline::Line;
 pub use table::column_widths;
 
@@ -42,6 +47,7 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         columns: None,
         stories: Vec::new(),
         balance: None,
+        title: title_paragraph(document),
     };
     flow.blocks(&document.body);
     if flow.pages.len() >= MAX_PAGES {
@@ -66,10 +72,24 @@ pub fn lay_out(document: &Document, fonts: &FontBook) -> Result<Vec<Page>> {
         let y = ((setup.top - header.height) / 2.0).max(0.0);
         for mut item in header.items {
             item.translate(setup.left, y);
+            item.make_artifact(Artifact::PageHeader);
             page.items.push(item);
         }
     }
     Ok(pages)
+}
+
+/// The number of the body paragraph that states the document's title (the trích yếu under the
+/// type name): it is the document's first heading for readers who navigate by headings.
+fn title_paragraph(document: &Document) -> Option<usize> {
+    let title = one_line(&document.meta.title);
+    if title.is_empty() {
+        return None;
+    }
+    document.body.iter().find_map(|block| match block {
+        Block::Paragraph(p) if p.one_line_text() == title => Some(p.number),
+        _ => None,
+    })
 }
 
 /// Reports every character that the face it is set in cannot draw, all at once.
@@ -278,6 +298,12 @@ fn image_frame(image: &Image, width: f32, max_height: f32, fonts: &FontBook, pag
         w *= room / h;
         h = room;
     }
+    // The picture is read as a figure described by its caption; the caption's own text stays
+    // inside the figure, so that it is not read twice.
+    let figure = Node::Figure {
+        key: image.caption.as_ref().map_or(0, |c| c.number),
+        alt: image.caption.as_ref().map(|c| c.one_line_text().into()),
+    };
     frame.height += 3.0;
     frame.items.push(Item::Image(ImageItem {
         x: (width - w) / 2.0,
@@ -285,10 +311,13 @@ fn image_frame(image: &Image, width: f32, max_height: f32, fonts: &FontBook, pag
         width: w,
         height: h,
         data: image.data.clone(),
+        role: Role::content(figure.clone()),
     }));
     frame.height += h;
     if let Some(caption) = &image.caption {
         frame.height += caption.style.space_before;
+        let role = Role::Content(vec![figure, Node::Caption(caption.number)]);
+        let caption_lines = with_role(caption_lines, &role);
         stack_lines(&mut frame, &caption_lines);
         frame.height += caption.style.space_after;
     } else {
@@ -305,6 +334,14 @@ pub fn widest_line(paragraph: &Paragraph, width: f32, fonts: &FontBook) -> f32 {
 
 fn widest(lines: &[Line]) -> f32 {
     lines.iter().map(|l| l.width).fold(0.0, f32::max)
+}
+
+/// The lines with every run given `role`.
+fn with_role(mut lines: Vec<Line>, role: &Role) -> Vec<Line> {
+    for item in lines.iter_mut().flat_map(|line| &mut line.items) {
+        item.role = role.clone();
+    }
+    lines
 }
 
 fn place_line(line: &Line, x: f32, top: f32, items: &mut Vec<Item>) {
@@ -366,6 +403,15 @@ struct OpenStory {
     mark: usize,
 }
 
+/// A table's header rows, laid out once and placed on every page the table reaches.
+struct HeaderRows<'w> {
+    rows: Vec<table::RowFrame>,
+    borders: bool,
+    widths: &'w [f32],
+    /// Whether they stand on an earlier page (the copies on later pages are artifacts).
+    placed: bool,
+}
+
 /// The body's flow through pages.
 #[derive(Clone)]
 struct Flow<'a> {
@@ -394,6 +440,8 @@ struct Flow<'a> {
     /// A higher foot for the columns of one page (its number, the foot): balancing the
     /// columns of a flow's last page.
     balance: Option<(usize, f32)>,
+    /// The paragraph that states the document's title, if one does.
+    title: Option<usize>,
 }
 
 impl Flow<'_> {
@@ -585,7 +633,10 @@ impl Flow<'_> {
             }
             match block {
                 Block::Paragraph(paragraph) => {
-                    let lines = inline::lay_out(paragraph, self.width, self.fonts, self.label);
+                    let mut lines = inline::lay_out(paragraph, self.width, self.fonts, self.label);
+                    if self.title == Some(paragraph.number) {
+                        lines = with_role(lines, &Role::content(Node::heading(paragraph, 1)));
+                    }
                     if paragraph.style.keep_with_next && !self.at_top() {
                         let need = paragraph.style.space_before
                             + lines.iter().map(|l| l.height).sum::<f32>()
@@ -661,18 +712,27 @@ impl Flow<'_> {
     /// Places a table row by row, repeating its header rows on every page it reaches.
     fn table(&mut self, table: &crate::model::Table) {
         let widths = table::column_widths(table, self.width, self.fonts);
-        let header: Vec<table::RowFrame> = table.rows[..table.header_rows]
-            .iter()
-            .map(|row| table::row_frame(row, &widths, self.fonts, self.label))
-            .collect();
-        let header_height: f32 = header.iter().map(|r| r.height).sum();
+        let node = table::node(table);
+        let mut header = HeaderRows {
+            rows: table.rows[..table.header_rows]
+                .iter()
+                .enumerate()
+                .map(|(index, row)| {
+                    table::row_frame(row, index, &node, &widths, self.fonts, self.label)
+                })
+                .collect(),
+            borders: table.borders,
+            widths: &widths,
+            placed: false,
+        };
+        let header_height: f32 = header.rows.iter().map(|r| r.height).sum();
         let mut on_page = false;
-        for row in &table.rows[table.header_rows..] {
-            let mut rest = table::row_frame(row, &widths, self.fonts, self.label);
+        for (index, row) in table.rows.iter().enumerate().skip(table.header_rows) {
+            let mut rest = table::row_frame(row, index, &node, &widths, self.fonts, self.label);
             while !self.over_budget() {
                 let head = if on_page { 0.0 } else { header_height };
                 if head + rest.height <= self.room() + 0.01 {
-                    self.table_header(&header, &mut on_page, table.borders, &widths);
+                    self.table_header(&mut header, &mut on_page);
                     self.table_row(rest, table.borders, &widths);
                     break;
                 }
@@ -685,7 +745,7 @@ impl Flow<'_> {
                     continue;
                 }
                 // Taller than a page: cut it between the lines of its cells.
-                self.table_header(&header, &mut on_page, table.borders, &widths);
+                self.table_header(&mut header, &mut on_page);
                 let (first, remainder) = rest.split(self.room());
                 match first {
                     Some(first) => self.table_row(first, table.borders, &widths),
@@ -706,25 +766,28 @@ impl Flow<'_> {
         }
         if !on_page && table.rows.len() == table.header_rows {
             // A table of header rows only.
-            self.table_header(&header, &mut on_page, table.borders, &widths);
+            self.table_header(&mut header, &mut on_page);
         }
         self.y += 6.0;
     }
 
-    fn table_header(
-        &mut self,
-        header: &[table::RowFrame],
-        on_page: &mut bool,
-        borders: bool,
-        widths: &[f32],
-    ) {
+    /// Places the header rows unless this page has them; after the first time they are
+    /// artifacts, so that a reader meets them once.
+    fn table_header(&mut self, header: &mut HeaderRows, on_page: &mut bool) {
         if *on_page {
             return;
         }
-        for row in header {
-            self.table_row(row.clone(), borders, widths);
+        for row in &header.rows {
+            let mut frame = row.clone().into_frame(header.borders, header.widths);
+            if header.placed {
+                for item in &mut frame.items {
+                    item.make_artifact(Artifact::RepeatedHeader);
+                }
+            }
+            self.place(frame, 0.0);
         }
         *on_page = true;
+        header.placed = true;
     }
 
     fn table_row(&mut self, row: table::RowFrame, borders: bool, widths: &[f32]) {

@@ -1,6 +1,8 @@
 //! Tables: column widths, rows laid out cell by cell, rows cut across pages, borders.
 
-use super::{stack, Frame, Item, RuleItem};
+use std::sync::Arc;
+
+use super::{stack, Frame, Item, Node, RuleItem, TableShape};
 use crate::fonts::FontBook;
 use crate::model::{Block, ColumnWidth, Table, TableRow, CELL_PADDING_X, CELL_PADDING_Y};
 
@@ -93,20 +95,54 @@ pub struct RowFrame {
     pub height: f32,
 }
 
-/// Lays out one row in the given column widths.
-pub fn row_frame(row: &TableRow, widths: &[f32], fonts: &FontBook, page: usize) -> RowFrame {
+/// The table's element in the document's structure: its identity and its whole shape.
+pub fn node(table: &Table) -> Node {
+    let mut key = 0;
+    for cell in table.rows.iter().flat_map(|row| &row.cells) {
+        super::visit_paragraphs(&cell.blocks, &mut |p| {
+            if key == 0 {
+                key = p.number;
+            }
+        });
+    }
+    Node::Table {
+        key,
+        shape: Arc::new(TableShape {
+            header_rows: table.header_rows,
+            rows: table
+                .rows
+                .iter()
+                .map(|row| row.cells.iter().map(|cell| cell.span).collect())
+                .collect(),
+        }),
+    }
+}
+
+/// Lays out row `index` of the table whose element is `table` in the given column widths.
+pub fn row_frame(
+    row: &TableRow,
+    index: usize,
+    table: &Node,
+    widths: &[f32],
+    fonts: &FontBook,
+    page: usize,
+) -> RowFrame {
     let mut cells = Vec::new();
     let mut x = 0.0;
     let mut column = 0;
-    for cell in &row.cells {
+    for (cell_index, cell) in row.cells.iter().enumerate() {
         let end = (column + cell.span).min(widths.len());
         let width: f32 = widths[column.min(widths.len())..end].iter().sum();
-        let content = stack(
+        let mut content = stack(
             &cell.blocks,
             (width - 2.0 * CELL_PADDING_X).max(1.0),
             fonts,
             page,
         );
+        let path = [table.clone(), Node::Row(index), Node::Cell(cell_index)];
+        for item in &mut content.items {
+            item.nest(&path);
+        }
         cells.push((x, width, content));
         x += width;
         column = end;
@@ -219,9 +255,11 @@ fn cut_frame(frame: Frame, cut: f32) -> (Frame, Frame) {
 /// A whole table as one frame, for places that do not paginate (inside columns).
 pub fn whole(table: &Table, width: f32, fonts: &FontBook, page: usize) -> Frame {
     let widths = column_widths(table, width, fonts);
+    let node = node(table);
     let mut frame = Frame::default();
-    for row in &table.rows {
-        let inner = row_frame(row, &widths, fonts, page).into_frame(table.borders, &widths);
+    for (index, row) in table.rows.iter().enumerate() {
+        let inner =
+            row_frame(row, index, &node, &widths, fonts, page).into_frame(table.borders, &widths);
         for mut item in inner.items {
             item.translate(0.0, frame.height);
             frame.items.push(item);
@@ -235,10 +273,12 @@ pub fn whole(table: &Table, width: f32, fonts: &FontBook, page: usize) -> Frame 
 /// What a table needs on the page of a heading before it: its header rows and first row.
 pub fn opening_height(table: &Table, width: f32, fonts: &FontBook, page: usize) -> f32 {
     let widths = column_widths(table, width, fonts);
+    let node = node(table);
     table
         .rows
         .iter()
         .take(table.header_rows + 1)
-        .map(|row| row_frame(row, &widths, fonts, page).height)
+        .enumerate()
+        .map(|(index, row)| row_frame(row, index, &node, &widths, fonts, page).height)
         .sum()
 }
