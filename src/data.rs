@@ -4,6 +4,7 @@
 //! that file's text (relative to the data file, and inside its folder unless a wider root is
 //! given): a `.md` file becomes [`Field::Markup`], any other file literal [`Field::Text`].
 
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
@@ -89,18 +90,55 @@ pub struct LoadOptions {
 
 /// Reads every record of a data file, resolving file references.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = decode(path, &bytes)?;
+    let records = open(path, options)?.collect::<Result<Vec<_>>>()?;
+    if records.is_empty() {
+        return Err(Error::data(path, None, "the file holds no record"));
+    }
+    Ok(records)
+}
+
+/// Opens a data file for reading its records one at a time.
+///
+/// CSV and JSON Lines are streamed: a record is parsed when it is asked for, so reading
+/// 100,000 rows takes no more memory than reading 1,000. JSON and TOML are parsed whole (a
+/// JSON array cannot be cut into records before it is read to its end).
+///
+/// The iterator stops after its first error: a file that cannot be read whole is an input
+/// error, not the failure of one record. An empty file gives no record and no error.
+pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let located: Vec<(Field, Option<u64>)> = match extension.as_str() {
-        "json" => parse_json(path, &text)?,
-        "jsonl" | "ndjson" => parse_json_lines(path, &text)?,
-        "toml" => vec![(parse_toml(path, &text)?, None)],
-        "csv" => parse_csv(path, &text)?,
+    let file = || {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        skip_bom(&mut reader).map_err(|e| Error::io(path, e))?;
+        Ok::<_, Error>(reader)
+    };
+    let whole = || -> Result<String> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        decode(path, &bytes)
+    };
+    let source = match extension.as_str() {
+        "csv" => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(false)
+                .from_reader(file()?);
+            let headers = csv_headers(path, &mut reader)?;
+            Source::Csv {
+                reader: Box::new(reader),
+                headers,
+            }
+        }
+        "jsonl" | "ndjson" => Source::JsonLines {
+            reader: file()?,
+            line: 0,
+        },
+        "json" => Source::Whole(parse_json(path, &whole()?)?.into_iter()),
+        "toml" => Source::Whole(vec![(parse_toml(path, &whole()?)?, None)].into_iter()),
         other => {
             return Err(Error::data(
                 path,
@@ -109,15 +147,101 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
             ))
         }
     };
-    if located.is_empty() {
-        return Err(Error::data(path, None, "the file holds no record"));
-    }
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let root = options.root.clone().unwrap_or_else(|| base.clone());
-    located
-        .into_iter()
-        .enumerate()
-        .map(|(index, (fields, line))| {
+    Ok(Records {
+        source,
+        path: path.to_path_buf(),
+        base,
+        root,
+        read_references: true,
+        index: 0,
+        done: false,
+    })
+}
+
+/// The records of a data file, read one at a time (see [`open`]).
+pub struct Records {
+    source: Source,
+    path: PathBuf,
+    base: PathBuf,
+    root: PathBuf,
+    read_references: bool,
+    index: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for Records {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("path", &self.path)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Source {
+    Csv {
+        reader: Box<csv::Reader<BufReader<std::fs::File>>>,
+        headers: Vec<String>,
+    },
+    JsonLines {
+        reader: BufReader<std::fs::File>,
+        line: u64,
+    },
+    Whole(std::vec::IntoIter<(Field, Option<u64>)>),
+}
+
+impl Records {
+    /// Checks `{ file = "…" }` fields (the file exists, inside the allowed folder) without
+    /// reading them: the fields stay as they are. For a quick first pass over a batch.
+    pub fn check_references_only(mut self) -> Self {
+        self.read_references = false;
+        self
+    }
+
+    /// The next record's fields and line, before file references are resolved.
+    fn next_raw(&mut self) -> Option<Result<(Field, Option<u64>)>> {
+        match &mut self.source {
+            Source::Whole(items) => items.next().map(Ok),
+            Source::Csv { reader, headers } => {
+                let mut row = csv::StringRecord::new();
+                match reader.read_record(&mut row) {
+                    Ok(false) => None,
+                    Ok(true) => Some(csv_record(&self.path, headers, &row)),
+                    Err(e) => Some(Err(csv_error(&self.path, &e))),
+                }
+            }
+            Source::JsonLines { reader, line } => loop {
+                let mut bytes = Vec::new();
+                match reader.read_until(b'\n', &mut bytes) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(e) => return Some(Err(Error::io(&self.path, e))),
+                }
+                *line += 1;
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    return Some(Err(not_utf8(&self.path, *line)));
+                };
+                let text = text.trim_end_matches(['\n', '\r']);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                return Some(parse_json_line(&self.path, text, *line).map(|f| (f, Some(*line))));
+            },
+        }
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.done {
+            return None;
+        }
+        let result = self.next_raw()?.and_then(|(fields, line)| {
+            let path = &self.path;
             if !matches!(fields, Field::Map(_)) {
                 let location = line.map(|l| l.to_string());
                 return Err(Error::data(
@@ -126,7 +250,16 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
                     "a record must be an object of named fields",
                 ));
             }
-            let fields = resolve_files(fields, &base, &root, "").map_err(|e| {
+            let fields = resolve_files(
+                fields,
+                &References {
+                    base: &self.base,
+                    root: &self.root,
+                    read: self.read_references,
+                },
+                "",
+            )
+            .map_err(|e| {
                 e.in_record(line.map_or_else(
                     || path.display().to_string(),
                     |l| format!("{}:{l}", path.display()),
@@ -134,12 +267,33 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
             })?;
             Ok(Record {
                 fields,
-                file: path.to_path_buf(),
+                file: path.clone(),
                 line,
-                index,
+                index: self.index,
             })
-        })
-        .collect()
+        });
+        self.index += 1;
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
+}
+
+/// Skips a UTF-8 byte-order mark at the start of a file.
+fn skip_bom(reader: &mut BufReader<std::fs::File>) -> std::io::Result<()> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+fn not_utf8(path: &Path, line: u64) -> Error {
+    Error::data(
+        path,
+        Some(line.to_string()),
+        "the file is not UTF-8 text: save it as UTF-8 (Unicode) and try again",
+    )
 }
 
 /// Decodes a text file: UTF-8 with or without a byte-order mark, line ends made `\n`, NFC.
@@ -151,11 +305,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
             .filter(|&&b| b == b'\n')
             .count()
             + 1;
-        Error::data(
-            path,
-            Some(line.to_string()),
-            "the file is not UTF-8 text: save it as UTF-8 (Unicode) and try again",
-        )
+        not_utf8(path, line as u64)
     })?;
     Ok(nfc(&text.replace("\r\n", "\n")))
 }
@@ -181,23 +331,15 @@ fn parse_json(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
     })
 }
 
-fn parse_json_lines(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
-    let mut records = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let line_number = number as u64 + 1;
-        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            Error::data(
-                path,
-                Some(format!("{line_number}:{}", e.column())),
-                format!("invalid JSON ({e})"),
-            )
-        })?;
-        records.push((from_json(value), Some(line_number)));
-    }
-    Ok(records)
+fn parse_json_line(path: &Path, text: &str, line: u64) -> Result<Field> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::data(
+            path,
+            Some(format!("{line}:{}", e.column())),
+            format!("invalid JSON ({e})"),
+        )
+    })?;
+    Ok(from_json(value))
 }
 
 fn from_json(value: serde_json::Value) -> Field {
@@ -242,18 +384,14 @@ fn from_toml(value: toml::Value) -> Field {
     }
 }
 
-/// Reads CSV: a header row of dotted names (`issuer.name` fills `name` inside `issuer`), a
-/// record per row. A header ending in `[]` (`recipients[]`) makes a list of the cell's lines.
-fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
+/// Reads the header row of a CSV file: dotted names (`issuer.name` fills `name` inside
+/// `issuer`); a name ending in `[]` (`recipients[]`) makes a list of the cell's lines.
+fn csv_headers<R: std::io::Read>(path: &Path, reader: &mut csv::Reader<R>) -> Result<Vec<String>> {
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &e))?
         .iter()
-        .map(|h| h.trim().to_string())
+        .map(|h| nfc(h.trim()))
         .collect();
     if let Some(position) = headers.iter().position(|h| h.is_empty()) {
         return Err(Error::data(
@@ -262,32 +400,38 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
             "a column has no name in the header row",
         ));
     }
-    let mut records = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| csv_error(path, &e))?;
-        let line = row.position().map(|p| p.line());
-        let mut fields = Field::Map(Vec::new());
-        for (header, cell) in headers.iter().zip(row.iter()) {
-            let (name, value) = match header.strip_suffix("[]") {
-                Some(name) => (
-                    name,
-                    Field::List(
-                        cell.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(|l| Field::Text(l.to_string()))
-                            .collect(),
-                    ),
+    Ok(headers)
+}
+
+/// One CSV row as a record, with the line it starts on.
+fn csv_record(
+    path: &Path,
+    headers: &[String],
+    row: &csv::StringRecord,
+) -> Result<(Field, Option<u64>)> {
+    let line = row.position().map(|p| p.line());
+    let mut fields = Field::Map(Vec::new());
+    for (header, cell) in headers.iter().zip(row.iter()) {
+        // A quoted cell keeps the line ends of the file: make them `\n`, as in every other format.
+        let cell = cell.replace("\r\n", "\n");
+        let (name, value) = match header.strip_suffix("[]") {
+            Some(name) => (
+                name,
+                Field::List(
+                    cell.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| Field::Text(l.to_string()))
+                        .collect(),
                 ),
-                None => (header.as_str(), Field::Text(cell.to_string())),
-            };
-            insert_dotted(&mut fields, name, value).map_err(|message| {
-                Error::data(path, Some(format!("1, column \"{header}\"")), message)
-            })?;
-        }
-        records.push((fields, line));
+            ),
+            None => (header.as_str(), Field::Text(cell)),
+        };
+        insert_dotted(&mut fields, name, value).map_err(|message| {
+            Error::data(path, Some(format!("1, column \"{header}\"")), message)
+        })?;
     }
-    Ok(records)
+    Ok((fields, line))
 }
 
 fn csv_error(path: &Path, error: &csv::Error) -> Error {
@@ -296,6 +440,9 @@ fn csv_error(path: &Path, error: &csv::Error) -> Error {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
             "this row has {len} cells but the header has {expected_len}: check for a stray or missing separator or quote"
         ),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the file is not UTF-8 text: save it as UTF-8 (Unicode) and try again".to_string()
+        }
         _ => format!("invalid CSV ({error})"),
     };
     Error::data(path, location, message)
@@ -336,8 +483,18 @@ fn insert_dotted(
     Ok(())
 }
 
+/// Where `{ file = "…" }` fields are looked for, and whether they are read.
+struct References<'a> {
+    /// The data file's folder: names are relative to it.
+    base: &'a Path,
+    /// The folder they must stay inside.
+    root: &'a Path,
+    /// Read the file (else only check that it may be read, and keep the field).
+    read: bool,
+}
+
 /// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC.
-fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Field> {
+fn resolve_files(field: Field, references: &References, at: &str) -> Result<Field> {
     Ok(match field {
         Field::Text(s) => Field::Text(nfc(&s)),
         Field::Markup(s) => Field::Markup(nfc(&s)),
@@ -345,13 +502,14 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, f)| resolve_files(f, base, root, &format!("{at}[{i}]")))
+                .map(|(i, f)| resolve_files(f, references, &format!("{at}[{i}]")))
                 .collect::<Result<_>>()?,
         ),
         Field::Map(entries) => {
             if let [(key, Field::Text(name))] = entries.as_slice() {
                 if key == "file" {
-                    return read_referenced(name, base, root, at);
+                    let text = read_referenced(name, references, at)?;
+                    return Ok(text.unwrap_or(Field::Map(entries)));
                 }
             }
             Field::Map(
@@ -363,7 +521,7 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
                         } else {
                             format!("{at}.{k}")
                         };
-                        Ok((nfc(&k), resolve_files(v, base, root, &path)?))
+                        Ok((nfc(&k), resolve_files(v, references, &path)?))
                     })
                     .collect::<Result<_>>()?,
             )
@@ -372,15 +530,19 @@ fn resolve_files(field: Field, base: &Path, root: &Path, at: &str) -> Result<Fie
     })
 }
 
-fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<Field> {
-    let path = base.join(name);
+/// The text of a referenced file, or `None` when references are only checked.
+fn read_referenced(name: &str, references: &References, field: &str) -> Result<Option<Field>> {
+    let path = references.base.join(name);
     let unreadable = |e: std::io::Error| Error::BadField {
         field: field.to_string(),
         message: format!("cannot read `{}` ({e})", path.display()),
     };
     // Canonical paths see through `..` and symbolic links alike.
     let canonical = path.canonicalize().map_err(unreadable)?;
-    let root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let root = references
+        .root
+        .canonicalize()
+        .map_err(|e| Error::io(references.root, e))?;
     if !canonical.starts_with(&root) {
         return Err(Error::BadField {
             field: field.to_string(),
@@ -389,17 +551,20 @@ fn read_referenced(name: &str, base: &Path, root: &Path, field: &str) -> Result<
             ),
         });
     }
+    if !references.read {
+        return Ok(None);
+    }
     let bytes = std::fs::read(&canonical).map_err(unreadable)?;
     let text = decode(&path, &bytes)?;
     let is_markup = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("md"));
-    Ok(if is_markup {
+    Ok(Some(if is_markup {
         Field::Markup(text)
     } else {
         Field::Text(text)
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -82,6 +82,16 @@ impl Engine {
         }
     }
 
+    /// Compiles the pattern that names a batch's files (`--name`); see
+    /// [`Templates::name_pattern`].
+    pub fn name_pattern(
+        &self,
+        pattern: Option<&str>,
+        ascii: bool,
+    ) -> Result<template::NamePattern<'_>> {
+        self.templates.name_pattern(pattern, ascii)
+    }
+
     /// The fonts used for layout.
     pub fn fonts(&self) -> &FontBook {
         &self.fonts

@@ -7,6 +7,7 @@
 
 mod escape;
 mod filters;
+mod name;
 
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 
 pub use escape::escape_markup;
 pub use filters::{official_date, parse_date, Date};
+pub use name::NamePattern;
 
 /// A built-in template: its name, one line about it, and its source.
 #[derive(Debug, Clone, Copy)]
@@ -156,7 +158,7 @@ impl Templates {
 }
 
 /// Turns a record's fields into template values; markup fields become safe strings.
-fn to_value(field: &Field) -> Value {
+pub(crate) fn to_value(field: &Field) -> Value {
     match field {
         Field::Null => Value::from(()),
         Field::Bool(b) => Value::from(*b),
@@ -174,7 +176,7 @@ fn to_value(field: &Field) -> Value {
     }
 }
 
-fn convert_error(name: &str, error: &minijinja::Error) -> Error {
+pub(crate) fn convert_error(name: &str, error: &minijinja::Error) -> Error {
     use minijinja::ErrorKind;
     let mut message = match error.kind() {
         ErrorKind::UndefinedError => {
