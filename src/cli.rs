@@ -1,18 +1,27 @@
 //! Command-line arguments, the render loop and error reporting.
 //!
 //! Exit status: 0 when every document was written, 1 when some record failed, 2 for a usage
-//! or input error (nothing is written then).
+//! or input error (nothing is written then), 130 when Ctrl-C or `kill` stopped the run (the
+//! documents written are whole; run the same command again to finish).
 
-use std::collections::BTreeSet;
+mod batch;
+mod report;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use vanban::data::{self, Field, LoadOptions, Record};
+use vanban::data::LoadOptions;
 use vanban::error::Error;
+use vanban::output::Shard;
 use vanban::template::{Templates, BUILTINS};
-use vanban::{output, Engine, Format};
+use vanban::{Engine, Format};
+
+use batch::{Batch, Target};
+use report::{Reporter, Summary};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
 #[derive(Debug, Parser)]
@@ -32,14 +41,15 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct RenderArgs {
-    /// The data: .toml or .json (one record), .csv or .jsonl (one record per row).
+    /// The data: .toml or .json (one record, or a JSON array of records), .csv or .jsonl
+    /// (one record per row or line).
     data: PathBuf,
     /// A built-in template name (see `vanban templates`) or the path of a template file.
     /// Default: the record's `template` field, else `bao-cao`.
     #[arg(short, long)]
     template: Option<String>,
     /// Where to write: a file (`bao-cao.pdf`, format from its extension) or a folder.
-    /// Default: the current folder.
+    /// Default: the current folder. A file holds one record only.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// The formats to write into a folder, comma-separated.
@@ -49,6 +59,31 @@ struct RenderArgs {
     /// Default: the data file's folder.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// How to name each record's files in the folder: a template expression over the record,
+    /// such as `issuer.number ~ "_" ~ row`; `row` is the record's line in a CSV or JSON Lines
+    /// file. Default: its number and date, else the data file's name and the row.
+    #[arg(long, value_name = "PATTERN")]
+    name: Option<String>,
+    /// Fold Vietnamese letters in file names to ASCII (`Hưng Yên` → `Hung-Yen`).
+    #[arg(long)]
+    ascii_names: bool,
+    /// How many documents to render at once. Default: one per core.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Stop at the first record that fails (the documents already written stay).
+    #[arg(long)]
+    fail_fast: bool,
+    /// Render only the records whose position (from 0) is K modulo N, so that N machines or
+    /// jobs can share a batch with no coordination: `--shard 0/4` … `--shard 3/4`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Print only errors: no progress, no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Write a report to stdout: one JSON object per record (its index, line, files and
+    /// error), then one for the summary.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs the command line and returns the exit status.
@@ -68,33 +103,55 @@ pub fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Render(args) => match render(&args) {
-            Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::from(1),
-            Err(error) => {
-                report(&error);
-                ExitCode::from(2)
+        Command::Render(args) => {
+            let mut reporter = Reporter::new(args.quiet, args.json);
+            let stop = Arc::new(AtomicBool::new(false));
+            let summary = watch_signals(&stop).and_then(|()| render(&args, &stop, &mut reporter));
+            match summary {
+                Ok(summary) => {
+                    reporter.summary(&summary);
+                    if summary.interrupted {
+                        ExitCode::from(130)
+                    } else if summary.failed > 0 {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(error) => {
+                    reporter.fatal(&error);
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
     }
 }
 
-/// How a run went.
-struct Summary {
-    failed: usize,
+/// Makes Ctrl-C and `kill` set `stop`, so the run takes no new record and finishes the ones
+/// in flight: no file is left half-written. A second Ctrl-C ends the process at once (the
+/// temporary files it leaves are hidden, and removed by a later run).
+#[cfg(unix)]
+fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), Error> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    for signal in [SIGINT, SIGTERM] {
+        // The order matters: the shutdown is armed by the first signal, run by the second.
+        flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))
+            .and_then(|_| flag::register(signal, Arc::clone(stop)))
+            .map_err(|e| Error::Usage(format!("cannot watch for Ctrl-C ({e})")))?;
+    }
+    Ok(())
 }
 
-/// Where the files of one record go.
-enum Target {
-    File(PathBuf, Format),
-    Folder(PathBuf, Vec<Format>),
+#[cfg(not(unix))]
+fn watch_signals(_stop: &Arc<AtomicBool>) -> Result<(), Error> {
+    Ok(())
 }
 
-fn render(args: &RenderArgs) -> Result<Summary, Error> {
+fn render(args: &RenderArgs, stop: &AtomicBool, reporter: &mut Reporter) -> Result<Summary, Error> {
     let options = LoadOptions {
         root: args.root.clone(),
     };
-    let records = data::load(&args.data, &options)?;
     let mut templates = Templates::new();
     let explicit = match &args.template {
         Some(name) if looks_like_path(name) => Some(templates.add_file(Path::new(name))?),
@@ -109,96 +166,39 @@ fn render(args: &RenderArgs) -> Result<Summary, Error> {
         }
         None => None,
     };
-    let target = target(args, records.len())?;
+    let target = target(args)?;
     let engine = Engine::new(templates);
-
-    // Decide every file name first: two records that would share a name is an error before
-    // anything is written.
-    let mut planned: Vec<(Record, Vec<(Format, PathBuf)>)> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for record in records {
-        let files = match &target {
-            Target::File(path, format) => vec![(*format, path.clone())],
-            Target::Folder(folder, formats) => {
-                let stem = file_stem(&record, &args.data);
-                formats
-                    .iter()
-                    .map(|f| (*f, folder.join(format!("{stem}.{}", f.extension()))))
-                    .collect()
-            }
-        };
-        for (_, path) in &files {
-            if !seen.insert(path.clone()) {
-                return Err(Error::Usage(format!(
-                    "two records would both be written to {}: give them different numbers or dates",
-                    path.display()
-                )));
-            }
-        }
-        planned.push((record, files));
+    let names = engine.name_pattern(args.name.as_deref(), args.ascii_names)?;
+    let jobs = match args.jobs {
+        Some(jobs) => usize::from(jobs),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    Batch {
+        data: &args.data,
+        options,
+        engine: &engine,
+        template: explicit.as_deref(),
+        target,
+        names,
+        shard: args.shard.unwrap_or(Shard::ALL),
+        jobs,
+        fail_fast: args.fail_fast,
+        stop,
     }
-
-    let mut failed = 0;
-    for (record, files) in &planned {
-        let template = engine.template_for(record, explicit.as_deref());
-        let formats: Vec<Format> = files.iter().map(|(f, _)| *f).collect();
-        let result = engine
-            .render(record, template, &formats)
-            .and_then(|outputs| {
-                // Every format is rendered in memory before the first file is written; if a
-                // later file cannot be written, the earlier ones of the record are taken back,
-                // so a record is either wholly written or not at all.
-                let mut written: Vec<&Path> = Vec::new();
-                for ((_, bytes), (_, path)) in outputs.iter().zip(files) {
-                    if let Err(error) = output::write_atomic(path, bytes) {
-                        for done in written {
-                            let _ = std::fs::remove_file(done);
-                        }
-                        return Err(error);
-                    }
-                    written.push(path);
-                }
-                for path in written {
-                    eprintln!("wrote {}", path.display());
-                }
-                Ok(())
-            });
-        if let Err(error) = result {
-            failed += 1;
-            let error = error.in_record(record.origin());
-            if error.is_fatal() {
-                return Err(error);
-            }
-            report(&error);
-        }
-    }
-    if planned.len() > 1 {
-        eprintln!(
-            "{} documents, {} files, {failed} failed",
-            planned.len(),
-            planned.iter().map(|(_, f)| f.len()).sum::<usize>()
-        );
-    }
-    Ok(Summary { failed })
+    .run(reporter)
 }
 
 fn looks_like_path(name: &str) -> bool {
     name.contains('/') || name.contains('\\') || name.ends_with(".j2") || Path::new(name).is_file()
 }
 
-fn target(args: &RenderArgs, records: usize) -> Result<Target, Error> {
+fn target(args: &RenderArgs) -> Result<Target, Error> {
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
     let extension = output
         .extension()
         .and_then(|e| e.to_str())
         .and_then(Format::from_name);
     if let Some(format) = extension {
-        if records > 1 {
-            return Err(Error::Usage(format!(
-                "{} holds {records} records: give -o a folder to write one document per record",
-                args.data.display()
-            )));
-        }
         return Ok(Target::File(output, format));
     }
     let mut formats = Vec::new();
@@ -219,37 +219,4 @@ fn target(args: &RenderArgs, records: usize) -> Result<Target, Error> {
     }
     std::fs::create_dir_all(&output).map_err(|e| Error::io(&output, e))?;
     Ok(Target::Folder(output, formats))
-}
-
-/// A file name from the record: its number and date (`15-BC-BCĐ_2018-03-13`), else the data
-/// file's name and the record's position.
-fn file_stem(record: &Record, data: &Path) -> String {
-    let text = |path: &str| {
-        record
-            .fields
-            .get_path(path)
-            .and_then(Field::as_str)
-            .map(str::to_string)
-    };
-    match (text("issuer.number"), text("issuer.date")) {
-        (Some(number), Some(date)) => output::safe_name(&format!("{number}_{date}")),
-        (Some(number), None) => output::safe_name(&number),
-        _ => {
-            let stem = data
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("van-ban");
-            match record.line {
-                Some(line) => output::safe_name(&format!("{stem}-{line}")),
-                None => output::safe_name(stem),
-            }
-        }
-    }
-}
-
-fn report(error: &Error) {
-    eprintln!("error: {error}");
-    if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
-    }
 }
