@@ -121,9 +121,12 @@ impl Engine {
                 ),
             });
         }
+        // The date of issue is checked first, so that a bad one is named by its field rather
+        // than by the template line that formats it.
+        let meta = metadata(record)?;
         let markup = self.templates.render(template, record)?;
         let mut document = markup::parse(&markup)?;
-        document.meta = metadata(record)?;
+        document.meta = meta;
         Ok(document)
     }
 

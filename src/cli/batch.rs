@@ -192,6 +192,9 @@ impl Batch<'_> {
                 while collector.in_flight >= limit {
                     collector.receive();
                 }
+                if collector.stopping {
+                    break;
+                }
                 let number = sequence;
                 sequence += 1;
                 collector.in_flight += 1;

@@ -26,6 +26,23 @@ pub fn vanban(args: &[&str]) -> Output {
         .expect("the vanban binary runs")
 }
 
+/// What a run printed on stderr.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// The names of the files in a folder, sorted; none when it does not exist.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// Runs `vanban render DATA -o DIR` and returns the written PDF and DOCX paths.
 pub fn render_to(data: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     let out = vanban(&[
@@ -83,6 +100,16 @@ pub fn pdf_text(pdf: &Path, pages: Option<(usize, usize)>) -> String {
     }
     args.extend([pdf.to_str().unwrap().to_string(), "-".to_string()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tool("pdftotext", &args)
+}
+
+/// The text of one page in the order the PDF draws it (`pdftotext -raw`): the reading order
+/// vanban lays out, one column after the other, with no words joined across a line-end hyphen.
+pub fn pdf_page_text_raw(pdf: &Path, page: usize) -> String {
+    let page = page.to_string();
+    let args = ["-raw", "-enc", "UTF-8", "-f", &page, "-l", &page];
+    let mut args: Vec<&str> = args.to_vec();
+    args.extend([pdf.to_str().unwrap(), "-"]);
     tool("pdftotext", &args)
 }
 
