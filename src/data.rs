@@ -4,7 +4,7 @@
 //! that file's text (relative to the data file, and inside its folder unless a wider root is
 //! given): a `.md` file becomes [`Field::Markup`], any other file literal [`Field::Text`].
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
@@ -126,7 +126,7 @@ pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .flexible(false)
-                .from_reader(file()?);
+                .from_reader(UnixLineEnds::new(file()?));
             let headers = csv_headers(path, &mut reader)?;
             Source::Csv {
                 reader: Box::new(reader),
@@ -182,7 +182,7 @@ impl std::fmt::Debug for Records {
 
 enum Source {
     Csv {
-        reader: Box<csv::Reader<BufReader<std::fs::File>>>,
+        reader: Box<csv::Reader<UnixLineEnds<BufReader<std::fs::File>>>>,
         headers: Vec<String>,
     },
     JsonLines {
@@ -286,6 +286,45 @@ fn skip_bom(reader: &mut BufReader<std::fs::File>) -> std::io::Result<()> {
         reader.consume(3);
     }
     Ok(())
+}
+
+/// A reader that turns Windows line ends (`\r\n`) into `\n`, as [`decode`] does for whole
+/// files: quoted CSV cells then hold `\n` only, and every line is counted once (the CSV reader
+/// would otherwise count the `\n` of a `\r\n` row end in the next row).
+struct UnixLineEnds<R> {
+    inner: R,
+    line: Vec<u8>,
+    at: usize,
+}
+
+impl<R> UnixLineEnds<R> {
+    fn new(inner: R) -> Self {
+        UnixLineEnds {
+            inner,
+            line: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<R: BufRead> std::io::Read for UnixLineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.line.len() {
+            self.line.clear();
+            self.at = 0;
+            if self.inner.read_until(b'\n', &mut self.line)? == 0 {
+                return Ok(0);
+            }
+            if self.line.ends_with(b"\r\n") {
+                self.line.truncate(self.line.len() - 2);
+                self.line.push(b'\n');
+            }
+        }
+        let count = out.len().min(self.line.len() - self.at);
+        out[..count].copy_from_slice(&self.line[self.at..self.at + count]);
+        self.at += count;
+        Ok(count)
+    }
 }
 
 fn not_utf8(path: &Path, line: u64) -> Error {
@@ -412,8 +451,7 @@ fn csv_record(
     let line = row.position().map(|p| p.line());
     let mut fields = Field::Map(Vec::new());
     for (header, cell) in headers.iter().zip(row.iter()) {
-        // A quoted cell keeps the line ends of the file: make them `\n`, as in every other format.
-        let cell = cell.replace("\r\n", "\n");
+        let cell = cell.to_string();
         let (name, value) = match header.strip_suffix("[]") {
             Some(name) => (
                 name,
@@ -607,6 +645,90 @@ mod tests {
             .to_string();
         assert!(err.contains("a.csv:3"), "{err}");
         assert!(err.contains("3 cells but the header has 2"), "{err}");
+    }
+
+    #[test]
+    fn json_lines_stream_with_their_lines_and_skip_blank_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(
+            &path,
+            "\u{feff}{\"a\": 1}\r\n\n{\"a\": 2}\n[3]\n{\"a\": 4}\n",
+        )
+        .unwrap();
+        let mut records = open(&path, &LoadOptions::default()).unwrap();
+        let first = records.next().unwrap().unwrap();
+        assert_eq!((first.line, first.index), (Some(1), 0));
+        let second = records.next().unwrap().unwrap();
+        assert_eq!((second.line, second.index), (Some(3), 1));
+        let err = records.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("a.jsonl:4"), "{err}");
+        assert!(err.contains("an object of named fields"), "{err}");
+        assert!(records.next().is_none(), "reading stops at the first error");
+    }
+
+    #[test]
+    fn csv_streams_rows_with_the_line_they_start_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "\u{feff}t,n\r\n\"x\r\ny\",1\r\nz,2\r\n").unwrap();
+        let records: Vec<Record> = open(&path, &LoadOptions::default())
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[0].fields.get_path("t").and_then(Field::as_str),
+            Some("x\ny")
+        );
+        assert_eq!((records[1].line, records[1].index), (Some(4), 1));
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_streamed_file_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("a.csv", &b"t\nok\n\xff\n"[..]),
+            ("a.jsonl", &b"{}\n{\"t\": \"\xff\"}\n"[..]),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let err = load(&path, &LoadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not UTF-8"), "{err}");
+            assert!(err.contains(&format!("{name}:")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_first_pass_checks_references_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bai.txt"), "Nội dung").unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, "{\"article\": {\"file\": \"bai.txt\"}}\n").unwrap();
+        let checked = open(&path, &LoadOptions::default())
+            .unwrap()
+            .check_references_only()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            checked.fields.get_path("article"),
+            Some(Field::Map(_))
+        ));
+        std::fs::write(&path, "{\"article\": {\"file\": \"khong-co.txt\"}}\n").unwrap();
+        let err = open(&path, &LoadOptions::default())
+            .unwrap()
+            .check_references_only()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a.jsonl:1: field `article`: cannot read"),
+            "{err}"
+        );
     }
 
     #[test]
