@@ -3,8 +3,10 @@
 //! depend only on the input.
 
 use krilla::configure::{Archival, ConfigurationBuilder, ValidationError, Validator};
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
@@ -50,8 +52,31 @@ impl PdfFonts {
     }
 }
 
+/// A heading in the PDF's outline (its bookmarks), and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bookmark {
+    /// The heading's level (1 = top); deeper headings nest under the one before.
+    pub level: u8,
+    /// The text shown in the outline.
+    pub title: String,
+    /// The page, from 1.
+    pub page: usize,
+    /// The top of the heading's first line, from the top of the page.
+    pub top: f32,
+}
+
 /// Writes the pages as a PDF/A-2b document.
 pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8>> {
+    write_with_outline(pages, meta, &[], fonts)
+}
+
+/// Writes the pages as a PDF/A-2b document with an outline (bookmarks) of its headings.
+pub fn write_with_outline(
+    pages: &[Page],
+    meta: &Metadata,
+    bookmarks: &[Bookmark],
+    fonts: &PdfFonts,
+) -> Result<Vec<u8>> {
     let configuration = ConfigurationBuilder::new()
         .set_validator(Validator::A(Archival::A2_B))
         .finish()
@@ -112,8 +137,37 @@ pub fn write(pages: &[Page], meta: &Metadata, fonts: &PdfFonts) -> Result<Vec<u8
         surface.finish();
         pdf_page.finish();
     }
+    if !bookmarks.is_empty() {
+        let mut outline = Outline::new();
+        for node in outline_nodes(bookmarks, pages.len()) {
+            outline.push_child(node);
+        }
+        document.set_outline(outline);
+    }
     document.set_metadata(metadata(meta));
     document.finish().map_err(convert_error)
+}
+
+/// The outline's nodes: each bookmark with the deeper ones after it as its children.
+fn outline_nodes(bookmarks: &[Bookmark], pages: usize) -> Vec<OutlineNode> {
+    let mut nodes = Vec::new();
+    let mut rest = bookmarks;
+    while let Some((first, after)) = rest.split_first() {
+        let children = after
+            .iter()
+            .position(|b| b.level <= first.level)
+            .unwrap_or(after.len());
+        // krilla refuses a destination past the last page; layout never makes one.
+        let page = first.page.clamp(1, pages.max(1)) - 1;
+        let destination = XyzDestination::new(page, Point::from_xy(0.0, first.top));
+        let mut node = OutlineNode::new(first.title.clone(), destination);
+        for child in outline_nodes(&after[..children], pages) {
+            node.push_child(child);
+        }
+        nodes.push(node);
+        rest = &after[children..];
+    }
+    nodes
 }
 
 fn metadata(meta: &Metadata) -> PdfMetadata {

@@ -10,7 +10,7 @@ mod inline;
 use crate::error::{Error, MissingGlyph, Result};
 use crate::fonts::{Face4, FontBook};
 use crate::model::{Block, Columns, Document, Inline, Paragraph, Rule, RuleLength};
-pub use frame::{dump, Frame, Item, Page, PlacedGlyph, RuleItem, TextItem};
+pub use frame::{anchors, dump, Anchor, Frame, Item, Page, PlacedGlyph, RuleItem, TextItem};
 use inline::Line;
 
 /// Lays the document out into pages.
@@ -93,6 +93,7 @@ fn visit_paragraphs(blocks: &[Block], visit: &mut impl FnMut(&Paragraph)) {
                 .iter()
                 .for_each(|c| visit_paragraphs(c, visit)),
             Block::Keep(inner) => visit_paragraphs(inner, visit),
+            Block::Toc(toc) => visit_paragraphs(&toc.blocks, visit),
             Block::Rule(_) | Block::Space(_) | Block::PageBreak => {}
         }
     }
@@ -146,6 +147,10 @@ fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
             }
             Block::Keep(inner) => {
                 let inner = stack(inner, width, fonts, page);
+                append(&mut frame, inner);
+            }
+            Block::Toc(toc) => {
+                let inner = stack(&toc.blocks, width, fonts, page);
                 append(&mut frame, inner);
             }
         }
@@ -302,6 +307,8 @@ impl Flow<'_> {
                     }
                 }
                 Block::PageBreak => self.finish_page(),
+                // The entries flow like the blocks they are (see `crate::toc`).
+                Block::Toc(toc) => self.blocks(&toc.blocks),
                 Block::Columns(_) | Block::Keep(_) => {
                     let frame = stack(
                         std::slice::from_ref(block),

@@ -39,7 +39,7 @@ pub struct Container {
 }
 
 const CONTAINERS: &[&str] = &["style", "columns", "keep", "header", "first-header"];
-const LEAVES: &[&str] = &["rule", "space", "page-break"];
+const LEAVES: &[&str] = &["rule", "space", "page-break", "toc"];
 
 /// Splits markup into the directive tree. Errors carry the markup line.
 pub fn split(text: &str) -> Result<Vec<Node>, (usize, String)> {

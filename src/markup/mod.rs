@@ -10,7 +10,7 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use crate::error::{Error, Result};
 use crate::model::{
     mm, Align, Block, Columns, Document, Inline, Metadata, PageSetup, Paragraph, ParagraphStyle,
-    Rule, RuleLength, TextRun, TextStyle,
+    Rule, RuleLength, TextRun, TextStyle, Toc,
 };
 use crate::template::Markup;
 use directives::{parse_length, parse_percent, Container, Directive, Node};
@@ -249,7 +249,8 @@ impl Builder<'_> {
                         })?
                 }
                 Some((key, _))
-                    if directive.name == "rule" && matches!(key, "length" | "thickness") =>
+                    if (directive.name == "rule" && matches!(key, "length" | "thickness"))
+                        || (directive.name == "toc" && key == "levels") =>
                 {
                     positional.push(word.clone())
                 }
@@ -273,6 +274,26 @@ impl Builder<'_> {
         let line = directive.line;
         match directive.name.as_str() {
             "page-break" => Ok(Block::PageBreak),
+            "toc" => {
+                let (own, words) = self.apply(directive, ctx)?;
+                let mut depth = 2;
+                for word in words {
+                    depth = word
+                        .strip_prefix("levels=")
+                        .and_then(|n| n.parse::<u8>().ok())
+                        .filter(|n| (1..=6).contains(n))
+                        .ok_or_else(|| {
+                            self.error(line, format!("`{word}`: a table of contents takes levels=1 … 6 (the deepest heading listed)"))
+                        })?;
+                }
+                Ok(Block::Toc(Toc {
+                    depth,
+                    style: own.paragraph,
+                    text: own.text,
+                    entries: Vec::new(),
+                    blocks: Vec::new(),
+                }))
+            }
             "space" => {
                 let [height] = directive.args.as_slice() else {
                     return Err(
