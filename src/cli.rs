@@ -4,6 +4,7 @@
 //! or input error (nothing is written then), 130 when Ctrl-C or `kill` stopped the run (the
 //! documents written are whole; run the same command again to finish).
 
+mod aggregate;
 mod batch;
 mod report;
 
@@ -17,9 +18,10 @@ use clap::{Parser, Subcommand};
 use vanban::data::LoadOptions;
 use vanban::error::Error;
 use vanban::output::Shard;
-use vanban::template::{Templates, BUILTINS};
+use vanban::template::{Templates, BUILTINS, DEFAULT_AGGREGATE_TEMPLATE};
 use vanban::{Engine, Format};
 
+use aggregate::Aggregate;
 use batch::{Batch, Target};
 use report::{Reporter, Summary};
 
@@ -84,6 +86,10 @@ struct RenderArgs {
     /// error), then one for the summary.
     #[arg(long)]
     json: bool,
+    /// Render ONE document from all the records (the template gets them as `records`).
+    /// Default template: `tong-hop`, the yearly summary.
+    #[arg(long, conflicts_with_all = ["shard", "name"])]
+    aggregate: bool,
 }
 
 /// Runs the command line and returns the exit status.
@@ -168,6 +174,18 @@ fn render(args: &RenderArgs, stop: &AtomicBool, reporter: &mut Reporter) -> Resu
     };
     let target = target(args)?;
     let engine = Engine::new(templates);
+    if args.aggregate {
+        return Aggregate {
+            data: &args.data,
+            options,
+            engine: &engine,
+            template: explicit.as_deref().unwrap_or(DEFAULT_AGGREGATE_TEMPLATE),
+            target,
+            ascii_names: args.ascii_names,
+            stop,
+        }
+        .run(reporter);
+    }
     let names = engine.name_pattern(args.name.as_deref(), args.ascii_names)?;
     let jobs = match args.jobs {
         Some(jobs) => usize::from(jobs),

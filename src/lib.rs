@@ -11,7 +11,8 @@
 //!    writes [`template::Markup`]; values are escaped so that data stays literal text.
 //! 3. **markup** — [`markup::parse`] reads CommonMark plus block directives into a
 //!    [`model::Document`] with every style resolved.
-//! 4. **layout** — [`layout::lay_out`] shapes and breaks lines (Knuth–Plass) and fills pages.
+//! 4. **layout** — [`layout::lay_out`] shapes and breaks lines (Knuth–Plass) and fills pages;
+//!    a table of contents is filled in from a first layout by [`toc::resolve`].
 //! 5. **export** — [`export::pdf::write`] draws the pages into a PDF/A-2b file;
 //!    [`export::docx::write`] writes the model as a DOCX that Word lays out itself.
 //!
@@ -29,6 +30,7 @@ pub mod markup;
 pub mod model;
 pub mod output;
 pub mod template;
+pub mod toc;
 
 use data::{Field, Record};
 use error::{Error, Result};
@@ -107,26 +109,41 @@ impl Engine {
 
     /// Runs the template and the markup parser: the record as a document model.
     pub fn document(&self, record: &Record, template: &str) -> Result<Document> {
-        if !self.templates.has(template) {
-            return Err(Error::Template {
-                name: template.to_string(),
-                line: None,
-                message: format!(
-                    "no such template: give a built-in name ({}) or the path of a template file",
-                    template::BUILTINS
-                        .iter()
-                        .map(|b| b.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        }
+        self.check_template(template)?;
         // The date of issue is checked first, so that a bad one is named by its field rather
         // than by the template line that formats it.
         let meta = metadata(record)?;
         let markup = self.templates.render(template, record)?;
         let mut document = markup::parse(&markup)?;
         document.meta = meta;
+        Ok(document)
+    }
+
+    /// Runs the template over many records at once (`records` in the template) and the
+    /// markup parser: one document, such as the yearly summary. The file's title, author and
+    /// date are what the template sets at its top level (`{% set title = … %}`).
+    pub fn aggregate_document(&self, records: &[Record], template: &str) -> Result<Document> {
+        self.check_template(template)?;
+        let rendered = self.templates.render_records(template, records)?;
+        let mut document = markup::parse(&rendered.markup)?;
+        let date = match &rendered.date {
+            Some(text) => {
+                let date = template::parse_date(text).ok_or_else(|| Error::Template {
+                    name: template.to_string(),
+                    line: None,
+                    message: format!(
+                        "it sets `date` to `{text}`, which is not a date: write YYYY-MM-DD"
+                    ),
+                })?;
+                date.day.map(|day| (date.year, date.month, day))
+            }
+            None => None,
+        };
+        document.meta = model::Metadata {
+            title: rendered.title.unwrap_or_default(),
+            author: rendered.author.unwrap_or_default(),
+            date,
+        };
         Ok(document)
     }
 
@@ -137,23 +154,74 @@ impl Engine {
         template: &str,
         formats: &[Format],
     ) -> Result<Vec<(Format, Vec<u8>)>> {
-        let document = self.document(record, template)?;
-        let mut pages = None;
+        self.export(self.document(record, template)?, formats)
+    }
+
+    /// Renders many records into one document (see [`Engine::aggregate_document`]) in each
+    /// requested format, in memory.
+    pub fn render_aggregate(
+        &self,
+        records: &[Record],
+        template: &str,
+        formats: &[Format],
+    ) -> Result<Vec<(Format, Vec<u8>)>> {
+        self.export(self.aggregate_document(records, template)?, formats)
+    }
+
+    /// Lays a document out (once, whatever the formats) and writes each format.
+    fn export(&self, mut document: Document, formats: &[Format]) -> Result<Vec<(Format, Vec<u8>)>> {
+        // A table of contents needs the pages even for a DOCX alone: its entries carry the
+        // page numbers the layout found.
+        let mut laid_out = None;
+        if toc::has_toc(&document) {
+            laid_out = Some(toc::resolve(&mut document, &self.fonts)?);
+        }
         let mut outputs = Vec::new();
         for &format in formats {
             let bytes = match format {
                 Format::Pdf => {
-                    if pages.is_none() {
-                        pages = Some(layout::lay_out(&document, &self.fonts)?);
-                    }
-                    let pages = pages.as_deref().unwrap_or_default();
-                    export::pdf::write(pages, &document.meta, &self.pdf_fonts)?
+                    let (pages, bookmarks) = match laid_out.take() {
+                        Some(done) => done,
+                        None => (layout::lay_out(&document, &self.fonts)?, Vec::new()),
+                    };
+                    let bytes = export::pdf::write_with_outline(
+                        &pages,
+                        &document.meta,
+                        &bookmarks,
+                        &self.pdf_fonts,
+                    )?;
+                    laid_out = Some((pages, bookmarks));
+                    bytes
                 }
                 Format::Docx => export::docx::write(&document, &self.fonts)?,
             };
             outputs.push((format, bytes));
         }
         Ok(outputs)
+    }
+
+    fn check_template(&self, template: &str) -> Result<()> {
+        if self.templates.has(template) {
+            return Ok(());
+        }
+        Err(Error::Template {
+            name: template.to_string(),
+            line: None,
+            message: format!(
+                "no such template: give a built-in name ({}) or the path of a template file",
+                template::BUILTINS
+                    .iter()
+                    .map(|b| b.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+
+    /// The templates, loaded once: for checks made before rendering (the fields a template
+    /// requires of each record).
+    pub fn templates(&self) -> &Templates {
+        &self.templates
     }
 }
 

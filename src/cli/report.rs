@@ -96,28 +96,33 @@ impl Reporter {
     /// Reports a record that was rendered or failed.
     pub fn record(&mut self, outcome: &Outcome) {
         self.done += 1;
-        if let Some(error) = &outcome.error {
-            self.error(error);
-        } else {
-            let files: Vec<String> = outcome
-                .outputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            let counter = if self.total > 1 {
-                format!("[{}/{}] ", self.done, self.total)
-            } else {
-                String::new()
-            };
-            match &self.progress {
-                Progress::Lines => eprintln!("{counter}wrote {}", files.join(", ")),
-                Progress::Bar(bar) if bar.is_hidden() => eprintln!("wrote {}", files.join(", ")),
-                Progress::Bar(_) | Progress::Quiet => {}
-            }
+        match &outcome.error {
+            Some(error) => self.error(error),
+            None => self.wrote(&outcome.outputs),
         }
         if let Progress::Bar(bar) = &self.progress {
             bar.inc(1);
         }
+        self.json_record(outcome);
+    }
+
+    /// Says which files were written (unless a progress bar shows it).
+    pub fn wrote(&self, outputs: &[PathBuf]) {
+        let files: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
+        let counter = if self.total > 1 {
+            format!("[{}/{}] ", self.done, self.total)
+        } else {
+            String::new()
+        };
+        match &self.progress {
+            Progress::Lines => eprintln!("{counter}wrote {}", files.join(", ")),
+            Progress::Bar(bar) if bar.is_hidden() => eprintln!("wrote {}", files.join(", ")),
+            Progress::Bar(_) | Progress::Quiet => {}
+        }
+    }
+
+    /// Adds a record to the JSON report (nothing without `--json`).
+    pub fn json_record(&mut self, outcome: &Outcome) {
         if self.json {
             let error = outcome.error.as_ref().map(error_json);
             self.json_line(&json!({

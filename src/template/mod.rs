@@ -8,6 +8,7 @@
 mod escape;
 mod filters;
 mod name;
+mod records;
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 pub use escape::escape_markup;
 pub use filters::{official_date, parse_date, Date};
 pub use name::NamePattern;
+pub use records::RecordsMarkup;
 
 /// A built-in template: its name, one line about it, and its source.
 #[derive(Debug, Clone, Copy)]
@@ -33,11 +35,22 @@ pub struct Builtin {
 }
 
 /// The templates compiled into the binary.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "bao-cao",
-    description: "Báo cáo (report) of a meeting, state format (NĐ 30/2020, Phụ lục III Mẫu 1.4)",
-    source: include_str!("../../templates/bao-cao.j2"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "bao-cao",
+        description:
+            "Báo cáo (report) of a meeting, state format (NĐ 30/2020, Phụ lục III Mẫu 1.4)",
+        source: include_str!("../../templates/bao-cao.j2"),
+    },
+    Builtin {
+        name: "tong-hop",
+        description: "Báo cáo tổng hợp (yearly summary) of many meetings, for --aggregate",
+        source: include_str!("../../templates/tong-hop.j2"),
+    },
+];
+
+/// The template `--aggregate` uses when no other is given.
+pub const DEFAULT_AGGREGATE_TEMPLATE: &str = "tong-hop";
 
 /// The template a record gets when neither `-t` nor its `template` field names one.
 pub const DEFAULT_TEMPLATE: &str = "bao-cao";
@@ -89,6 +102,9 @@ impl Templates {
         env.add_filter("vn_date", filters::vn_date);
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);
+        env.add_filter("short_date", filters::short_date);
+        env.add_filter("sort_by_date", filters::sort_by_date);
+        env.add_filter("group_by_month", filters::group_by_month);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)
@@ -136,17 +152,7 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| convert_error(name, &e))?;
-        let missing: Vec<String> = self
-            .requires(name)
-            .into_iter()
-            .filter(|field| record.fields.get_path(field).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingFields {
-                template: name.to_string(),
-                fields: missing,
-            });
-        }
+        self.check_required(name, record)?;
         let text = template
             .render(to_value(&record.fields))
             .map_err(|e| convert_error(name, &e))?;
