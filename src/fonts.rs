@@ -131,13 +131,8 @@ impl FontBook {
                 [Some(script::LATIN), None]
                     .into_iter()
                     .map(|script| {
-                        let plan = ShapePlan::new(
-                            face,
-                            Direction::LeftToRight,
-                            script,
-                            None,
-                            &features,
-                        );
+                        let plan =
+                            ShapePlan::new(face, Direction::LeftToRight, script, None, &features);
                         (script, plan)
                     })
                     .collect()
@@ -190,7 +185,9 @@ impl FontBook {
         buffer.guess_segment_properties();
         let script = Some(buffer.script()).filter(|s| *s != script::UNKNOWN);
         let plan = self.plans[which.index()].iter().find(|(s, _)| {
-            *s == script && buffer.direction() == Direction::LeftToRight && buffer.language().is_none()
+            *s == script
+                && buffer.direction() == Direction::LeftToRight
+                && buffer.language().is_none()
         });
         let output = match plan {
             Some((_, plan)) => rustybuzz::shape_with_plan(face, plan, buffer),

@@ -216,6 +216,17 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_depth_names_its_line() {
+        let error = markup::parse(&Markup {
+            text: "a\n\n::: toc levels=9\n".into(),
+            template: "test".into(),
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("line 3: `levels=9`"), "{error}");
+    }
+
+    #[test]
     fn a_document_without_a_table_of_contents_has_no_outline() {
         let mut document = document("## I. PHẦN\n\nNội dung.\n");
         let (pages, bookmarks) = resolve(&mut document, &FontBook::embedded()).unwrap();
