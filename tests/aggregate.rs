@@ -7,34 +7,23 @@ mod util;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use vanban::data::{load, Field, LoadOptions, Record};
+use vanban::data::{load, LoadOptions};
 
 use util::*;
 
-fn batch_csv() -> PathBuf {
-    root().join("samples/chuyen-doi-so-2019/hop.csv")
-}
-
-fn text(record: &Record, path: &str) -> String {
-    record
-        .fields
-        .get_path(path)
-        .and_then(Field::as_str)
-        .unwrap_or_else(|| panic!("the sample has {path}"))
-        .to_string()
+/// Renders the summary of a data file into `out`, with more arguments.
+fn aggregate(data: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["render", data.to_str().unwrap(), "--aggregate"];
+    args.extend(extra);
+    args.extend(["-o", out.to_str().unwrap()]);
+    vanban(&args)
 }
 
 /// Renders the summary of the sample into a fresh folder: (folder, PDF, DOCX).
 fn summary() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = vanban(&[
-        "render",
-        batch_csv().to_str().unwrap(),
-        "--aggregate",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = aggregate(&batch_sample(), &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(files_in(&out), ["hop-tong-hop.docx", "hop-tong-hop.pdf"]);
     (
@@ -63,9 +52,9 @@ fn printed_toc(pdf: &Path) -> Vec<(String, usize)> {
 #[test]
 fn every_meeting_is_listed_once_in_order_of_date_with_counts_per_month() {
     let (_dir, pdf, _) = summary();
-    let mut records = load(&batch_csv(), &LoadOptions::default()).unwrap();
+    let mut records = load(&batch_sample(), &LoadOptions::default()).unwrap();
     // Stable: meetings of the same day keep the order of the file.
-    records.sort_by_key(|r| text(r, "meeting.date"));
+    records.sort_by_key(|r| field(r, "meeting.date"));
     let pages = page_count(&pdf);
     let body: String = (2..=pages)
         .map(|p| pdf_page_text_raw(&pdf, p))
@@ -74,24 +63,24 @@ fn every_meeting_is_listed_once_in_order_of_date_with_counts_per_month() {
     let body = normalize(&body);
     let mut from = 0;
     for (stt, record) in records.iter().enumerate() {
-        let date = text(record, "meeting.date");
+        let date = field(record, "meeting.date");
         let (y, m, d) = (&date[..4], &date[5..7], &date[8..10]);
         let row = normalize(&format!(
             "{} {d}/{m}/{y} {} {} {}",
             stt + 1,
-            text(record, "issuer.number"),
-            text(record, "title"),
-            text(record, "meeting.chair")
+            field(record, "issuer.number"),
+            field(record, "title"),
+            field(record, "meeting.chair")
         ));
         match body[from..].find(&row) {
             Some(at) => from += at + row.len(),
             None => panic!("row {} not found in order: {row}", stt + 1),
         }
         assert_eq!(
-            body.matches(&text(record, "issuer.number")).count(),
+            body.matches(&field(record, "issuer.number")).count(),
             1,
             "{} is listed once",
-            text(record, "issuer.number")
+            field(record, "issuer.number")
         );
     }
     // Counts per month: the months of the sample, and 63 in all.
@@ -99,7 +88,7 @@ fn every_meeting_is_listed_once_in_order_of_date_with_counts_per_month() {
     for month in 1..=12 {
         let count = records
             .iter()
-            .filter(|r| text(r, "meeting.date")[5..7] == format!("{month:02}"))
+            .filter(|r| field(r, "meeting.date")[5..7] == format!("{month:02}"))
             .count();
         total += count;
         assert!(
@@ -209,24 +198,7 @@ fn the_docx_has_a_toc_field_with_the_same_pages_and_libreoffice_agrees() {
     // Word styles the headings so that updating the field finds them again.
     assert!(xml.contains("w:val=\"Heading2\""));
     assert!(xml.contains("w:val=\"Heading3\""));
-    let converted = dir.path().join("lo");
-    let profile = format!(
-        "-env:UserInstallation=file://{}",
-        dir.path().join("profile").display()
-    );
-    tool(
-        "soffice",
-        &[
-            &profile,
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            converted.to_str().unwrap(),
-            docx.to_str().unwrap(),
-        ],
-    );
-    let lo_pdf = converted.join("hop-tong-hop.pdf");
+    let lo_pdf = libreoffice_pdf(&docx, dir.path());
     assert_eq!(page_count(&lo_pdf), page_count(&pdf));
     assert_eq!(printed_toc(&lo_pdf), toc);
 }
@@ -234,24 +206,10 @@ fn the_docx_has_a_toc_field_with_the_same_pages_and_libreoffice_agrees() {
 #[test]
 fn a_record_missing_a_field_is_named_by_line_and_no_summary_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = std::fs::read_to_string(batch_csv()).unwrap();
-    let csv = csv.replacen(",17/BC-STTTT,", ",,", 1);
-    let data = dir.path().join("hop.csv");
-    std::fs::write(&data, &csv).unwrap();
-    let line = csv
-        .lines()
-        .position(|l| l.contains("tỉnh Đắk Nông,UBND"))
-        .unwrap()
-        + 1;
+    let data = edited_batch(dir.path(), &[(",17/BC-STTTT,", ",,")]);
+    let line = line_of(&data, "tỉnh Đắk Nông,UBND");
     let out = dir.path().join("out");
-    let run = vanban(&[
-        "render",
-        data.to_str().unwrap(),
-        "--aggregate",
-        "--json",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = aggregate(&data, &out, &["--json"]);
     let message = stderr(&run);
     assert_eq!(run.status.code(), Some(1), "{message}");
     assert!(
@@ -282,32 +240,25 @@ fn a_record_missing_a_field_is_named_by_line_and_no_summary_is_written() {
 #[test]
 fn a_meeting_date_that_is_not_a_date_names_the_row_and_the_field() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = std::fs::read_to_string(batch_csv()).unwrap();
     // The 45th meeting (Phú Yên) on a day February does not have.
-    let csv = csv.replacen("tỉnh Phú Yên,2019-09-26", "tỉnh Phú Yên,2019-02-30", 1);
-    let data = dir.path().join("hop.csv");
-    std::fs::write(&data, &csv).unwrap();
-    let records = load(&data, &LoadOptions::default());
-    let records = records.unwrap();
+    let data = edited_batch(
+        dir.path(),
+        &[("tỉnh Phú Yên,2019-09-26", "tỉnh Phú Yên,2019-02-30")],
+    );
+    let records = load(&data, &LoadOptions::default()).unwrap();
     let bad = records
         .iter()
-        .find(|r| text(r, "meeting.date").starts_with("2019-02-30"))
+        .find(|r| field(r, "meeting.date").starts_with("2019-02-30"))
         .expect("the edit made a bad date");
     let out = dir.path().join("out");
-    let run = vanban(&[
-        "render",
-        data.to_str().unwrap(),
-        "--aggregate",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = aggregate(&data, &out, &[]);
     let message = stderr(&run);
     assert_eq!(run.status.code(), Some(1), "{message}");
     assert!(
         message.contains(&format!(
             "{}: field `meeting.date`: `{}` is not a date",
             bad.origin(),
-            text(bad, "meeting.date")
+            field(bad, "meeting.date")
         )),
         "{message}"
     );

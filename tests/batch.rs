@@ -5,28 +5,14 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use vanban::data::{load, Field, LoadOptions, Record};
 
 use util::*;
 
-/// The 63-province sample batch.
-fn batch_csv() -> PathBuf {
-    root().join("samples/chuyen-doi-so-2019/hop.csv")
-}
-
 fn records() -> Vec<Record> {
-    load(&batch_csv(), &LoadOptions::default()).unwrap()
-}
-
-fn text(record: &Record, path: &str) -> String {
-    record
-        .fields
-        .get_path(path)
-        .and_then(Field::as_str)
-        .unwrap_or_else(|| panic!("the sample has {path}"))
-        .to_string()
+    load(&batch_sample(), &LoadOptions::default()).unwrap()
 }
 
 /// `ngày 05 tháng 01 năm 2019`, written here from the rule (days below 10 and the months 1 and
@@ -44,28 +30,28 @@ fn official(iso: &str) -> String {
 /// Every piece of text a record's report shows, in reading order.
 fn expected_text(record: &Record) -> Vec<String> {
     let mut pieces = vec![
-        text(record, "issuer.parent"),
-        text(record, "issuer.name"),
+        field(record, "issuer.parent"),
+        field(record, "issuer.name"),
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
         "Độc lập - Tự do - Hạnh phúc".into(),
-        format!("Số: {}", text(record, "issuer.number")),
+        format!("Số: {}", field(record, "issuer.number")),
         format!(
             "{}, {}",
-            text(record, "issuer.place"),
-            official(&text(record, "issuer.date"))
+            field(record, "issuer.place"),
+            official(&field(record, "issuer.date"))
         ),
         "BÁO CÁO".into(),
-        text(record, "title"),
+        field(record, "title"),
         format!(
             "N{}, tại {}, {} đã được tổ chức dưới sự chủ trì của đồng chí {}, {}. Kết quả như sau:",
-            &official(&text(record, "meeting.date"))[1..],
-            text(record, "meeting.location"),
-            text(record, "meeting.name"),
-            text(record, "meeting.chair"),
-            text(record, "meeting.chair_title")
+            &official(&field(record, "meeting.date"))[1..],
+            field(record, "meeting.location"),
+            field(record, "meeting.name"),
+            field(record, "meeting.chair"),
+            field(record, "meeting.chair_title")
         ),
     ];
-    pieces.extend(paragraphs(&text(record, "article")));
+    pieces.extend(paragraphs(&field(record, "article")));
     pieces.push("Nơi nhận:".into());
     let Some(Field::List(recipients)) = record.fields.get_path("recipients") else {
         panic!("the sample has recipients")
@@ -75,9 +61,9 @@ fn expected_text(record: &Record) -> Vec<String> {
         pieces.push(format!("- {}{end}", recipient.as_str().unwrap()));
     }
     pieces.extend([
-        text(record, "signer.authority"),
-        text(record, "signer.position"),
-        text(record, "signer.name"),
+        field(record, "signer.authority"),
+        field(record, "signer.position"),
+        field(record, "signer.name"),
     ]);
     pieces
 }
@@ -92,8 +78,8 @@ fn characters(text: &str) -> String {
 fn default_name(record: &Record) -> String {
     format!(
         "{}_{}",
-        text(record, "issuer.number").replace('/', "-"),
-        text(record, "issuer.date")
+        field(record, "issuer.number").replace('/', "-"),
+        field(record, "issuer.date")
     )
 }
 
@@ -119,33 +105,11 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-/// A copy of the sample batch with some text replaced, in a fresh folder.
-fn edited_batch(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
-    let mut csv = std::fs::read_to_string(batch_csv()).unwrap();
-    for (from, to) in edits {
-        assert!(csv.contains(from), "the sample holds {from}");
-        csv = csv.replacen(from, to, 1);
-    }
-    let path = dir.join("hop.csv");
-    std::fs::write(&path, csv).unwrap();
-    path
-}
-
-/// The line of the sample file where the text first occurs, counted as editors count.
-fn line_of(path: &Path, needle: &str) -> usize {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .position(|l| l.contains(needle))
-        .expect("the text is in the file")
-        + 1
-}
-
 #[test]
 fn a_63_record_batch_writes_126_files_whose_text_is_exact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = render(&batch_csv(), &out, &["-j", "2"]);
+    let run = render(&batch_sample(), &out, &["-j", "2"]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(
         stderr(&run).ends_with("63 documents, 126 files, 0 failed\n"),
@@ -198,8 +162,8 @@ fn outputs_are_byte_identical_for_one_and_two_threads() {
     let dir = tempfile::tempdir().unwrap();
     let one = dir.path().join("one");
     let two = dir.path().join("two");
-    assert!(render(&batch_csv(), &one, &["-j", "1"]).status.success());
-    assert!(render(&batch_csv(), &two, &["-j", "2"]).status.success());
+    assert!(render(&batch_sample(), &one, &["-j", "1"]).status.success());
+    assert!(render(&batch_sample(), &two, &["-j", "2"]).status.success());
     let (one, two) = (contents(&one), contents(&two));
     assert_eq!(one.len(), 126);
     assert!(one == two, "-j 1 and -j 2 wrote different bytes");
@@ -213,14 +177,14 @@ fn shards_zero_and_one_of_two_give_exactly_the_full_set() {
         dir.path().join("zero"),
         dir.path().join("one"),
     );
-    assert!(render(&batch_csv(), &all, &[]).status.success());
-    let run = render(&batch_csv(), &zero, &["--shard", "0/2"]);
+    assert!(render(&batch_sample(), &all, &[]).status.success());
+    let run = render(&batch_sample(), &zero, &["--shard", "0/2"]);
     assert!(
         stderr(&run).ends_with("32 documents, 64 files, 0 failed\n"),
         "{}",
         stderr(&run)
     );
-    assert!(render(&batch_csv(), &one, &["--shard", "1/2"])
+    assert!(render(&batch_sample(), &one, &["--shard", "1/2"])
         .status
         .success());
     let (zero, one) = (contents(&zero), contents(&one));
@@ -349,7 +313,7 @@ fn names_follow_a_pattern_and_fold_to_ascii() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let run = render(
-        &batch_csv(),
+        &batch_sample(),
         &out,
         &[
             "-f",
@@ -375,7 +339,7 @@ fn names_follow_a_pattern_and_fold_to_ascii() {
 #[test]
 fn several_records_cannot_go_to_one_file() {
     let dir = tempfile::tempdir().unwrap();
-    let run = render(&batch_csv(), &dir.path().join("x.pdf"), &[]);
+    let run = render(&batch_sample(), &dir.path().join("x.pdf"), &[]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         stderr(&run).contains("holds 63 records"),
@@ -384,7 +348,7 @@ fn several_records_cannot_go_to_one_file() {
     );
     // One record of a shard may.
     let run = render(
-        &batch_csv(),
+        &batch_sample(),
         &dir.path().join("x.pdf"),
         &["--shard", "62/63"],
     );
@@ -401,7 +365,7 @@ fn an_interrupted_run_leaves_whole_files_only_and_can_be_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_vanban"))
-        .args(["render", batch_csv().to_str().unwrap(), "-j", "1", "-o"])
+        .args(["render", batch_sample().to_str().unwrap(), "-j", "1", "-o"])
         .arg(&out)
         .stderr(Stdio::piped())
         .spawn()
@@ -423,7 +387,7 @@ fn an_interrupted_run_leaves_whole_files_only_and_can_be_run_again() {
     for pdf in files.iter().filter(|f| f.ends_with(".pdf")) {
         assert!(page_count(&out.join(pdf)) >= 1);
     }
-    let again = render(&batch_csv(), &out, &["-q"]);
+    let again = render(&batch_sample(), &out, &["-q"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(files_in(&out).len(), 126);
 }

@@ -106,7 +106,7 @@ impl Batch<'_> {
         }
         reporter.start(selected);
         self.render(reporter, &mut summary)?;
-        summary.not_rendered = selected - summary.reported;
+        summary.not_rendered = selected.saturating_sub(summary.reported);
         summary.interrupted = self.stop.load(Ordering::SeqCst);
         Ok(summary)
     }

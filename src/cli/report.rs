@@ -125,12 +125,18 @@ impl Reporter {
     pub fn json_record(&mut self, outcome: &Outcome) {
         if self.json {
             let error = outcome.error.as_ref().map(error_json);
+            // Paths as text: a name that is not UTF-8 is shown as well as it can be.
+            let outputs: Vec<String> = outcome
+                .outputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             self.json_line(&json!({
                 "type": "record",
                 "index": outcome.index,
                 "line": outcome.line,
                 "origin": outcome.origin,
-                "outputs": outcome.outputs,
+                "outputs": outputs,
                 "error": error,
             }));
         }

@@ -228,7 +228,8 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn record(fields: Vec<(&str, Field)>) -> Record {
+    /// A record of `test.toml` with the given fields.
+    pub(super) fn record(fields: Vec<(&str, Field)>) -> Record {
         Record {
             fields: Field::Map(
                 fields

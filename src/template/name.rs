@@ -137,15 +137,10 @@ mod tests {
 
     fn record(fields: Vec<(&str, Field)>, line: Option<u64>) -> Record {
         Record {
-            fields: Field::Map(
-                fields
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            ),
             file: PathBuf::from("hop.csv"),
             line,
             index: 4,
+            ..super::super::tests::record(fields)
         }
     }
 
