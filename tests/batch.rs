@@ -337,6 +337,19 @@ fn names_follow_a_pattern_and_fold_to_ascii() {
 }
 
 #[test]
+fn an_error_that_stops_the_run_is_reported_in_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("khong-co.csv");
+    let run = render(&missing, &dir.path().join("out"), &["--json"]);
+    assert_eq!(run.status.code(), Some(2));
+    let report = String::from_utf8(run.stdout).unwrap();
+    let line: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert_eq!(line["type"], "error");
+    assert!(line["message"].as_str().unwrap().contains("khong-co.csv"));
+    assert!(line["hint"].is_string());
+}
+
+#[test]
 fn several_records_cannot_go_to_one_file() {
     let dir = tempfile::tempdir().unwrap();
     let run = render(&batch_sample(), &dir.path().join("x.pdf"), &[]);

@@ -83,7 +83,7 @@ impl Reporter {
         if let Progress::Bar(bar) = &mut self.progress {
             if total > 1 {
                 let style = ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} documents, {per_sec}, {eta} left",
+                    "{bar:40} {pos}/{len} documents, {elapsed} elapsed, {eta} left",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
                 *bar =
@@ -168,9 +168,11 @@ impl Reporter {
         self.clear();
         self.error(error);
         if self.json {
-            let mut line = error_json(error);
-            line["type"] = json!("error");
-            self.json_line(&line);
+            self.json_line(&json!({
+                "type": "error",
+                "message": error.to_string(),
+                "hint": error.hint(),
+            }));
         }
     }
 

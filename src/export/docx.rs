@@ -441,12 +441,9 @@ fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
     let error = |e: &dyn std::fmt::Display| Error::Docx(e.to_string());
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| error(&e))?;
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let deflated = zip::write::SimpleFileOptions::default()
+    let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
-    // Compressing a part of a few hundred bytes saves nothing and costs a compressor's setup,
-    // which is most of the time spent packing a report: small parts are stored as they are.
-    let stored = deflated.compression_method(zip::CompressionMethod::Stored);
     for index in 0..archive.len() {
         let mut file = archive.by_index(index).map_err(|e| error(&e))?;
         let name = file.name().to_string();
@@ -459,11 +456,6 @@ fn finish_package(bytes: Vec<u8>, meta: &Metadata) -> Result<Vec<u8>> {
             "docProps/core.xml" => core_xml(meta).into_bytes(),
             "word/styles.xml" => normal_style(&String::from_utf8_lossy(&content)).into_bytes(),
             _ => content,
-        };
-        let options = if content.len() < 4096 {
-            stored
-        } else {
-            deflated
         };
         writer.start_file(name, options).map_err(|e| error(&e))?;
         writer.write_all(&content).map_err(|e| error(&e))?;
