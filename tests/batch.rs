@@ -269,7 +269,8 @@ fn fail_fast_stops_at_the_first_failure() {
     );
     // The records already in flight are finished; no new one is started.
     let files = files_in(&out);
-    assert!(files.len() < 20 && files.len() % 2 == 0, "{files:?}");
+    // With -j 1, about ten records are in flight (rendering or being written) at a time.
+    assert!(files.len() <= 2 * 14 && files.len() % 2 == 0, "{files:?}");
     assert!(files.contains(&"02-BC-STTTT_2019-01-10.pdf".to_string()));
     let summary = message.lines().last().unwrap();
     let not_rendered = 63 - 1 - files.len() / 2;

@@ -4,10 +4,11 @@
 //! The file is read twice. The first pass parses every record and computes only its file
 //! name: two records that would share a file, or a file that cannot be read whole, stop the
 //! run before anything is written. It keeps one name per record, nothing else. The second pass
-//! reads the records again and renders them, at most a few per thread in flight; each worker
-//! writes its record's files itself (atomically), and the main thread reports the outcomes in
-//! the order of the file, whatever order they finish in. A record's bytes depend on the record
-//! alone, so neither `-j` nor the order of completion changes any file.
+//! reads the records again and renders them on `-j` threads, at most a few per thread in
+//! flight; writer threads write each record's files (atomically, all or none) while the
+//! renderers go on, and the main thread reports the outcomes in the order of the file, whatever
+//! order they finish in. A record's bytes depend on the record alone, so neither `-j` nor the
+//! order of completion changes any file.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -121,7 +122,8 @@ impl Batch<'_> {
         let mut selected = 0;
         for record in records {
             if self.stop.load(Ordering::SeqCst) {
-                break;
+                // Interrupted before anything was written: `run` reports it.
+                return Ok(selected);
             }
             let record = record?;
             total += 1;
@@ -149,16 +151,19 @@ impl Batch<'_> {
         Ok(selected)
     }
 
-    /// The second pass: renders this shard's records on `jobs` threads, at most a few per
-    /// thread in flight, and reports them in the order of the file.
+    /// The second pass: renders this shard's records on `jobs` threads and writes their files
+    /// on [`WRITERS`] more, at most a few records per thread in flight, and reports them in
+    /// the order of the file.
     fn render(&self, reporter: &mut Reporter, summary: &mut Summary) -> Result<(), Error> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {} threads ({e})", self.jobs)))?;
         // Enough work queued to keep every thread busy, little enough to keep memory flat.
-        let limit = self.jobs * 4;
+        let limit = (self.jobs + WRITERS) * 2;
         let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
+        let (to_writers, writes) = mpsc::sync_channel::<Write>(WRITERS);
+        let writes = std::sync::Mutex::new(writes);
         let mut collector = Collector {
             receiver,
             order: Order::default(),
@@ -171,48 +176,76 @@ impl Batch<'_> {
         };
         let records = data::open(self.data, &self.options)?;
         let mut unreadable = None;
-        // The scope runs on this thread, which only reads records and reports; the pool's
-        // threads render and write.
-        pool.in_place_scope(|scope| {
-            let mut sequence = 0;
-            for record in records {
-                if collector.stopping || self.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let record = match record {
-                    Ok(record) => record,
-                    Err(error) => {
-                        unreadable = Some(error);
+        std::thread::scope(|threads| {
+            for _ in 0..WRITERS {
+                let sender = sender.clone();
+                let writes = &writes;
+                threads.spawn(move || write_files(writes, &sender));
+            }
+            // The scope runs on this thread, which only reads records and reports; the pool's
+            // threads render.
+            pool.in_place_scope(|scope| {
+                let mut sequence = 0;
+                for record in records {
+                    if collector.stopping || self.stop.load(Ordering::SeqCst) {
                         break;
                     }
-                };
-                if !self.shard.contains(record.index) {
-                    continue;
+                    let record = match record {
+                        Ok(record) => record,
+                        Err(error) => {
+                            unreadable = Some(error);
+                            break;
+                        }
+                    };
+                    if !self.shard.contains(record.index) {
+                        continue;
+                    }
+                    while collector.in_flight >= limit {
+                        collector.receive();
+                    }
+                    if collector.stopping {
+                        break;
+                    }
+                    let number = sequence;
+                    sequence += 1;
+                    collector.in_flight += 1;
+                    let files = self.files(&record);
+                    let (sender, to_writers) = (sender.clone(), to_writers.clone());
+                    let (engine, template) = (self.engine, self.template);
+                    scope.spawn(move |_| {
+                        let rendered = files.and_then(|files| {
+                            render_one(engine, template, &record, files)
+                        });
+                        let outcome = match rendered {
+                            Ok(files) => {
+                                let write = Write {
+                                    number,
+                                    outcome: succeeded(&record),
+                                    files,
+                                };
+                                // The writers live until every record has reported,
+                                // unless one of them failed beyond repair.
+                                match to_writers.send(write) {
+                                    Ok(()) => return,
+                                    Err(_) => failed(
+                                        &record,
+                                        Error::Usage(
+                                            "the threads that write files stopped: nothing more can be written".into(),
+                                        ),
+                                    ),
+                                }
+                            }
+                            Err(error) => failed(&record, error),
+                        };
+                        let _ = sender.send((number, outcome));
+                    });
                 }
-                while collector.in_flight >= limit {
+                while collector.in_flight > 0 {
                     collector.receive();
                 }
-                if collector.stopping {
-                    break;
-                }
-                let number = sequence;
-                sequence += 1;
-                collector.in_flight += 1;
-                let files = self.files(&record);
-                let sender = sender.clone();
-                let (engine, template) = (self.engine, self.template);
-                scope.spawn(move |_| {
-                    let outcome = match files {
-                        Ok(files) => render_one(engine, template, &record, files),
-                        Err(error) => failed(&record, error),
-                    };
-                    // The receiver lives until every job has reported.
-                    let _ = sender.send((number, outcome));
-                });
-            }
-            while collector.in_flight > 0 {
-                collector.receive();
-            }
+            });
+            // No more files to write: the writers finish.
+            drop(to_writers);
         });
         match collector.fatal.or(unreadable) {
             Some(error) => Err(error),
@@ -235,35 +268,71 @@ impl Batch<'_> {
     }
 }
 
-/// Renders one record in memory and writes its files, all or none.
+/// Renders one record in memory: each file's path and bytes.
 fn render_one(
     engine: &Engine,
     template: Option<&str>,
     record: &Record,
     files: Vec<(Format, PathBuf)>,
-) -> Outcome {
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Error> {
     let template = engine.template_for(record, template);
     let formats: Vec<Format> = files.iter().map(|(f, _)| *f).collect();
-    let result = engine
-        .render(record, template, &formats)
-        .and_then(|outputs| {
-            let files: Vec<(PathBuf, Vec<u8>)> = files
-                .into_iter()
-                .zip(outputs)
-                .map(|((_, path), (_, bytes))| (path, bytes))
-                .collect();
-            output::write_all_or_none(&files)?;
-            Ok(files.into_iter().map(|(path, _)| path).collect())
-        });
-    match result {
-        Ok(outputs) => Outcome {
-            index: record.index,
-            line: record.line,
-            origin: record.origin(),
-            outputs,
-            error: None,
-        },
-        Err(error) => failed(record, error),
+    let outputs = engine.render(record, template, &formats)?;
+    Ok(files
+        .into_iter()
+        .zip(outputs)
+        .map(|((_, path), (_, bytes))| (path, bytes))
+        .collect())
+}
+
+/// A rendered record on its way to the disk.
+struct Write {
+    number: usize,
+    outcome: Outcome,
+    files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// How many threads write files. Each file is made durable (`fsync`) before it is renamed into
+/// place, and the disk takes milliseconds for that: writing on threads of their own lets the
+/// renderers go on meanwhile, and lets the file system commit several files at once.
+const WRITERS: usize = 4;
+
+/// A writer thread: takes rendered records and writes each one's files, all or none.
+fn write_files(
+    writes: &std::sync::Mutex<mpsc::Receiver<Write>>,
+    sender: &mpsc::Sender<(usize, Outcome)>,
+) {
+    loop {
+        // The lock is held only to take the next record, not while writing it.
+        let next = match writes.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(Write {
+            number,
+            mut outcome,
+            files,
+        }) = next
+        else {
+            return;
+        };
+        match output::write_all_or_none(&files) {
+            Ok(()) => outcome.outputs = files.into_iter().map(|(path, _)| path).collect(),
+            Err(error) => outcome.error = Some(error.in_record(outcome.origin.clone())),
+        }
+        if sender.send((number, outcome)).is_err() {
+            return;
+        }
+    }
+}
+
+fn succeeded(record: &Record) -> Outcome {
+    Outcome {
+        index: record.index,
+        line: record.line,
+        origin: record.origin(),
+        outputs: Vec::new(),
+        error: None,
     }
 }
 
