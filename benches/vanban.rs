@@ -197,9 +197,11 @@ fn peak_memory() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The number of page objects in a PDF (`/Type/Page`, not `/Type/Pages`), as krilla writes them.
 fn count_pages(pdf: &[u8]) -> usize {
-    pdf.windows(b"/Type /Page\n".len())
-        .filter(|w| w.starts_with(b"/Type /Page") && !w.starts_with(b"/Type /Pages"))
+    let key = b"/Type/Page";
+    pdf.windows(key.len() + 1)
+        .filter(|w| w.starts_with(key) && w[key.len()] != b's')
         .count()
 }
 

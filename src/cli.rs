@@ -172,6 +172,11 @@ fn render(args: &RenderArgs, stop: &AtomicBool, reporter: &mut Reporter) -> Resu
         }
         None => None,
     };
+    if !args.aggregate && explicit.as_deref() == Some(DEFAULT_AGGREGATE_TEMPLATE) {
+        return Err(Error::Usage(format!(
+            "the template {DEFAULT_AGGREGATE_TEMPLATE} makes one summary of all the records: add --aggregate"
+        )));
+    }
     let target = target(args)?;
     let engine = Engine::new(templates);
     if args.aggregate {

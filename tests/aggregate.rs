@@ -264,3 +264,19 @@ fn a_meeting_date_that_is_not_a_date_names_the_row_and_the_field() {
     );
     assert!(files_in(&out).is_empty());
 }
+
+#[test]
+fn the_summary_template_without_aggregate_says_what_to_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = vanban(&[
+        "render",
+        batch_sample().to_str().unwrap(),
+        "-t",
+        "tong-hop",
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("add --aggregate"), "{}", stderr(&run));
+    assert!(files_in(&dir.path().join("out")).is_empty());
+}
