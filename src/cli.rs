@@ -1,20 +1,31 @@
 //! Command-line arguments, the render loop and error reporting.
 //!
 //! Exit status: 0 when every document was written, 1 when some record failed, 2 for a usage
-//! or input error (nothing is written then).
+//! or input error (nothing is written then), 130 when Ctrl-C or `kill` stopped the run (the
+//! documents written are whole; run the same command again to finish).
 
-use std::collections::BTreeSet;
+mod aggregate;
+mod batch;
+mod report;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use vanban::data::{self, Field, LoadOptions, Record};
+use vanban::data::{self, Field, LoadOptions};
 use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::model::Timestamp;
-use vanban::template::{self, Severity, Templates};
-use vanban::{output, Engine, Format, PdfStandard};
+use vanban::output::{self, Shard};
+use vanban::template::{self, Severity, Templates, DEFAULT_AGGREGATE_TEMPLATE};
+use vanban::{Engine, Format, PdfStandard};
+
+use aggregate::Aggregate;
+use batch::{Batch, Target};
+use report::{Reporter, Summary};
 
 /// Vietnamese official documents (Nghị định 30/2020/NĐ-CP) as PDF/A and DOCX, from data.
 #[derive(Debug, Parser)]
@@ -47,6 +58,240 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// The data: .toml or .json (one record, or a JSON array of records), .csv or .jsonl
+    /// (one record per row or line).
+    data: PathBuf,
+    #[command(flatten)]
+    text: TextArgs,
+    /// A built-in template name (see `vanban templates`) or the path of a template file.
+    /// Default: the record's `template` field, else `bao-cao`.
+    #[arg(short, long)]
+    template: Option<String>,
+    /// Where to write: a file (`bao-cao.pdf`, format from its extension) or a folder.
+    /// Default: the current folder. A file holds one record only.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The formats to write into a folder, comma-separated: pdf, docx, png (page previews).
+    #[arg(short, long, default_value = "pdf,docx")]
+    formats: String,
+    /// The folder that files named in the data (`{ file = "…" }`) must stay inside.
+    /// Default: the data file's folder.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// How to name each record's files in the folder: a template expression over the record,
+    /// such as `issuer.number ~ "_" ~ row`; `row` is the record's line in a CSV or JSON Lines
+    /// file. Default: its number and date, else the data file's name and the row.
+    #[arg(long, value_name = "PATTERN")]
+    name: Option<String>,
+    /// Fold Vietnamese letters in file names to ASCII (`Hưng Yên` → `Hung-Yen`).
+    #[arg(long)]
+    ascii_names: bool,
+    /// How many documents to render at once. Default: one per core.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Stop at the first record that fails (the documents already written stay).
+    #[arg(long)]
+    fail_fast: bool,
+    /// Render only the records whose position (from 0) is K modulo N, so that N machines or
+    /// jobs can share a batch with no coordination: `--shard 0/4` … `--shard 3/4`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Print only errors: no progress, no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Write a report to stdout: one JSON object per record (its index, line, files and
+    /// error), then one for the summary.
+    #[arg(long)]
+    json: bool,
+    /// Render ONE document from all the records (the template gets them as `records`).
+    /// Default template: `tong-hop`, the yearly summary.
+    #[arg(long, conflicts_with_all = ["shard", "name"])]
+    aggregate: bool,
+    /// The PDF standard: a-2b (archival, the default), a-2u (archival, Unicode text), a-3b
+    /// (archival, carrying the source record as JSON), a-2a+ua-1 (archival and accessible:
+    /// tagged with headings, paragraphs, tables and figures, with an outline) or none (plain
+    /// PDF).
+    #[arg(long, default_value = "a-2b", value_parser = parse_standard)]
+    pdf_standard: PdfStandard,
+    /// The resolution of PNG previews (`-f png`), in dots per inch.
+    #[arg(long, default_value_t = 96.0, value_parser = parse_dpi)]
+    dpi: f32,
+    /// A folder of your own templates: `-t NAME` finds NAME.j2 there, and they may extend or
+    /// include each other and the built-ins. Templates load from nowhere else.
+    #[arg(long = "templates", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+}
+
+/// Runs the command line and returns the exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome: Result<usize, Error> = match cli.command {
+        Command::Render(args) => return render_command(&args),
+        Command::Inspect { files } => return inspect(&files),
+        Command::Templates(args) => templates_command(&args).map(|()| 0),
+        Command::New(args) => new_command(&args).map(|()| 0),
+        Command::Check(args) => check(&args),
+        Command::Convert(args) => convert(&args).map(|()| 0),
+    };
+    match outcome {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(error) => {
+            report(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `vanban render`: the batch, its progress and summary, and the exit status.
+fn render_command(args: &RenderArgs) -> ExitCode {
+    let mut reporter = Reporter::new(args.quiet, args.json);
+    let stop = Arc::new(AtomicBool::new(false));
+    let summary = watch_signals(&stop).and_then(|()| render(args, &stop, &mut reporter));
+    match summary {
+        Ok(summary) => {
+            reporter.summary(&summary);
+            if summary.interrupted {
+                ExitCode::from(130)
+            } else if summary.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(error) => {
+            reporter.fatal(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Makes Ctrl-C and `kill` set `stop`, so the run takes no new record and finishes the ones
+/// in flight: no file is left half-written. A second Ctrl-C ends the process at once (the
+/// temporary files it leaves are hidden, and removed by a later run).
+#[cfg(unix)]
+fn watch_signals(stop: &Arc<AtomicBool>) -> Result<(), Error> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    for signal in [SIGINT, SIGTERM] {
+        // The order matters: the shutdown is armed by the first signal, run by the second.
+        flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))
+            .and_then(|_| flag::register(signal, Arc::clone(stop)))
+            .map_err(|e| Error::Usage(format!("cannot watch for Ctrl-C ({e})")))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn watch_signals(_stop: &Arc<AtomicBool>) -> Result<(), Error> {
+    Ok(())
+}
+
+fn render(args: &RenderArgs, stop: &AtomicBool, reporter: &mut Reporter) -> Result<Summary, Error> {
+    let options = LoadOptions {
+        root: args.root.clone(),
+        encoding: args.text.encoding,
+        tone_style: args.text.tone_style,
+    };
+    let (templates, explicit) = load_templates(&args.dirs, args.template.as_deref())?;
+    if !args.aggregate && explicit.as_deref() == Some(DEFAULT_AGGREGATE_TEMPLATE) {
+        return Err(Error::Usage(format!(
+            "the template {DEFAULT_AGGREGATE_TEMPLATE} makes one summary of all the records: add --aggregate"
+        )));
+    }
+    let target = target(args)?;
+    let engine = Engine::new(templates)
+        .with_root(args.root.clone())
+        .with_dpi(args.dpi)
+        .with_pdf_standard(args.pdf_standard)
+        .with_fallback_date(source_date_epoch()?);
+    if args.aggregate {
+        return Aggregate {
+            data: &args.data,
+            options,
+            engine: &engine,
+            template: explicit.as_deref().unwrap_or(DEFAULT_AGGREGATE_TEMPLATE),
+            target,
+            ascii_names: args.ascii_names,
+            stop,
+        }
+        .run(reporter);
+    }
+    let names = engine.name_pattern(args.name.as_deref(), args.ascii_names)?;
+    let jobs = match args.jobs {
+        Some(jobs) => usize::from(jobs),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    Batch {
+        data: &args.data,
+        options,
+        engine: &engine,
+        template: explicit.as_deref(),
+        target,
+        names,
+        shard: args.shard.unwrap_or(Shard::ALL),
+        jobs,
+        fail_fast: args.fail_fast,
+        stop,
+    }
+    .run(reporter)
+}
+
+fn looks_like_path(name: &str) -> bool {
+    name.contains('/') || name.contains('\\') || name.ends_with(".j2") || Path::new(name).is_file()
+}
+
+fn target(args: &RenderArgs) -> Result<Target, Error> {
+    let output = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
+    let extension = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::from_name);
+    if let Some(format) = extension {
+        return Ok(Target::File(output, format));
+    }
+    let mut formats = Vec::new();
+    for name in args.formats.split(',').filter(|n| !n.trim().is_empty()) {
+        let format = Format::from_name(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown format `{name}`: use pdf, docx or both (-f pdf,docx)"
+            ))
+        })?;
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    if formats.is_empty() {
+        return Err(Error::Usage(
+            "no format given: use -f pdf, -f docx or -f pdf,docx".into(),
+        ));
+    }
+    std::fs::create_dir_all(&output).map_err(|e| Error::io(&output, e))?;
+    Ok(Target::Folder(output, formats))
+}
+
+fn parse_standard(text: &str) -> Result<PdfStandard, String> {
+    PdfStandard::from_name(text).ok_or_else(|| {
+        format!("`{text}` is not a PDF standard: use a-2b, a-2u, a-3b, a-2a+ua-1 or none")
+    })
+}
+
+fn parse_dpi(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(dpi) if (10.0..=600.0).contains(&dpi) => Ok(dpi),
+        _ => Err(format!("`{text}` is not a resolution from 10 to 600 dpi")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,83 +336,6 @@ struct CheckArgs {
     /// The folder that files named in the data must stay inside (default: the data's folder).
     #[arg(long)]
     root: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct RenderArgs {
-    /// The data: .toml or .json (one record), .csv or .jsonl (one record per row).
-    data: PathBuf,
-    #[command(flatten)]
-    text: TextArgs,
-    /// A built-in template name (see `vanban templates`) or the path of a template file.
-    /// Default: the record's `template` field, else `bao-cao`.
-    #[arg(short, long)]
-    template: Option<String>,
-    /// Where to write: a file (`bao-cao.pdf`, format from its extension) or a folder.
-    /// Default: the current folder.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
-    /// The formats to write into a folder, comma-separated: pdf, docx, png (page previews).
-    #[arg(short, long, default_value = "pdf,docx")]
-    formats: String,
-    /// The folder that files named in the data (`{ file = "…" }`) must stay inside.
-    /// Default: the data file's folder.
-    #[arg(long)]
-    root: Option<PathBuf>,
-    /// The PDF standard: a-2b (archival, the default), a-2u (archival, Unicode text), a-3b
-    /// (archival, carrying the source record as JSON), a-2a+ua-1 (archival and accessible:
-    /// tagged with headings, paragraphs, tables and figures, with an outline) or none (plain
-    /// PDF).
-    #[arg(long, default_value = "a-2b", value_parser = parse_standard)]
-    pdf_standard: PdfStandard,
-    /// The resolution of PNG previews (`-f png`), in dots per inch.
-    #[arg(long, default_value_t = 96.0, value_parser = parse_dpi)]
-    dpi: f32,
-    /// A folder of your own templates: `-t NAME` finds NAME.j2 there, and they may extend or
-    /// include each other and the built-ins. Templates load from nowhere else.
-    #[arg(long = "templates", value_name = "DIR")]
-    dirs: Vec<PathBuf>,
-}
-
-fn parse_standard(text: &str) -> Result<PdfStandard, String> {
-    PdfStandard::from_name(text).ok_or_else(|| {
-        format!("`{text}` is not a PDF standard: use a-2b, a-2u, a-3b, a-2a+ua-1 or none")
-    })
-}
-
-fn parse_dpi(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(dpi) if (10.0..=600.0).contains(&dpi) => Ok(dpi),
-        _ => Err(format!("`{text}` is not a resolution from 10 to 600 dpi")),
-    }
-}
-
-/// Runs the command line and returns the exit status.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
-    };
-    let outcome = match cli.command {
-        Command::Templates(args) => templates_command(&args).map(|()| Summary { failed: 0 }),
-        Command::New(args) => new_command(&args).map(|()| Summary { failed: 0 }),
-        Command::Check(args) => check(&args),
-        Command::Render(args) => render(&args),
-        Command::Convert(args) => convert(&args).map(|()| Summary { failed: 0 }),
-        Command::Inspect { files } => return inspect(&files),
-    };
-    match outcome {
-        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
-        Err(error) => {
-            report(&error);
-            ExitCode::from(2)
-        }
-    }
 }
 
 /// The template environment with the user's folders, and the template `-t` names, if any.
@@ -227,7 +395,7 @@ fn new_command(args: &NewArgs) -> Result<(), Error> {
 
 /// `vanban check`: each record against its template; problems on standard output, one line
 /// each, under the record they belong to.
-fn check(args: &CheckArgs) -> Result<Summary, Error> {
+fn check(args: &CheckArgs) -> Result<usize, Error> {
     let options = LoadOptions {
         root: args.root.clone(),
         encoding: args.text.encoding,
@@ -291,7 +459,7 @@ fn check(args: &CheckArgs) -> Result<Summary, Error> {
         }
         emit(&text);
     }
-    Ok(Summary { failed })
+    Ok(failed)
 }
 
 /// Writes to standard output; a reader that stops early (`vanban new x | head`) is not an
@@ -338,102 +506,6 @@ fn inspect(files: &[PathBuf]) -> ExitCode {
     ExitCode::from(status)
 }
 
-/// How a run went.
-struct Summary {
-    failed: usize,
-}
-
-/// Where the files of one record go.
-enum Target {
-    File(PathBuf, Format),
-    Folder(PathBuf, Vec<Format>),
-}
-
-fn render(args: &RenderArgs) -> Result<Summary, Error> {
-    let options = LoadOptions {
-        root: args.root.clone(),
-        encoding: args.text.encoding,
-        tone_style: args.text.tone_style,
-    };
-    let records = data::load(&args.data, &options)?;
-    let (templates, explicit) = load_templates(&args.dirs, args.template.as_deref())?;
-    let target = target(args, records.len())?;
-    let engine = Engine::new(templates)
-        .with_root(args.root.clone())
-        .with_dpi(args.dpi)
-        .with_pdf_standard(args.pdf_standard)
-        .with_fallback_date(source_date_epoch()?);
-
-    // Decide every file name first: two records that would share a name is an error before
-    // anything is written.
-    let mut planned: Vec<(Record, Vec<(Format, PathBuf)>)> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for record in records {
-        let files = match &target {
-            Target::File(path, format) => vec![(*format, path.clone())],
-            Target::Folder(folder, formats) => {
-                let stem = file_stem(&record, &args.data);
-                formats
-                    .iter()
-                    .map(|f| (*f, folder.join(format!("{stem}.{}", f.extension()))))
-                    .collect()
-            }
-        };
-        for (_, path) in &files {
-            if !seen.insert(path.clone()) {
-                return Err(Error::Usage(format!(
-                    "two records would both be written to {}: give them different numbers or dates",
-                    path.display()
-                )));
-            }
-        }
-        planned.push((record, files));
-    }
-
-    let mut failed = 0;
-    for (record, files) in &planned {
-        let template = engine.template_for(record, explicit.as_deref());
-        let formats: Vec<Format> = files.iter().map(|(f, _)| *f).collect();
-        let result = engine
-            .render(record, template, &formats)
-            .and_then(|outputs| {
-                // Every format is rendered in memory before the first file is written; if a
-                // later file cannot be written, the earlier ones of the record are taken back,
-                // so a record is either wholly written or not at all.
-                let mut written: Vec<PathBuf> = Vec::new();
-                for (path, bytes) in output_paths(files, &outputs) {
-                    if let Err(error) = output::write_atomic(&path, bytes) {
-                        for done in written {
-                            let _ = std::fs::remove_file(done);
-                        }
-                        return Err(error);
-                    }
-                    written.push(path);
-                }
-                for path in written {
-                    eprintln!("wrote {}", path.display());
-                }
-                Ok(())
-            });
-        if let Err(error) = result {
-            failed += 1;
-            let error = error.in_record(record.origin());
-            if error.is_fatal() {
-                return Err(error);
-            }
-            report(&error);
-        }
-    }
-    if planned.len() > 1 {
-        eprintln!(
-            "{} documents, {} files, {failed} failed",
-            planned.len(),
-            planned.iter().map(|(_, f)| f.len()).sum::<usize>()
-        );
-    }
-    Ok(Summary { failed })
-}
-
 /// `SOURCE_DATE_EPOCH` (reproducible builds): the date of files whose record has none.
 fn source_date_epoch() -> Result<Option<Timestamp>, Error> {
     match std::env::var("SOURCE_DATE_EPOCH") {
@@ -454,7 +526,7 @@ fn source_date_epoch() -> Result<Option<Timestamp>, Error> {
 
 /// Pairs each rendered output with its file: PNG previews, one per page, are named
 /// `NAME-1.png`, `NAME-2.png` … after the planned `NAME.png`.
-fn output_paths<'a>(
+pub(crate) fn output_paths<'a>(
     files: &[(Format, PathBuf)],
     outputs: &'a [(Format, Vec<u8>)],
 ) -> Vec<(PathBuf, &'a [u8])> {
@@ -472,71 +544,6 @@ fn output_paths<'a>(
         }
     }
     paths
-}
-
-fn looks_like_path(name: &str) -> bool {
-    name.contains('/') || name.contains('\\') || name.ends_with(".j2") || Path::new(name).is_file()
-}
-
-fn target(args: &RenderArgs, records: usize) -> Result<Target, Error> {
-    let output = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
-    let extension = output
-        .extension()
-        .and_then(|e| e.to_str())
-        .and_then(Format::from_name);
-    if let Some(format) = extension {
-        if records > 1 {
-            return Err(Error::Usage(format!(
-                "{} holds {records} records: give -o a folder to write one document per record",
-                args.data.display()
-            )));
-        }
-        return Ok(Target::File(output, format));
-    }
-    let mut formats = Vec::new();
-    for name in args.formats.split(',').filter(|n| !n.trim().is_empty()) {
-        let format = Format::from_name(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown format `{name}`: use pdf, docx, png or a list (-f pdf,docx)"
-            ))
-        })?;
-        if !formats.contains(&format) {
-            formats.push(format);
-        }
-    }
-    if formats.is_empty() {
-        return Err(Error::Usage(
-            "no format given: use -f pdf, -f docx or -f pdf,docx".into(),
-        ));
-    }
-    std::fs::create_dir_all(&output).map_err(|e| Error::io(&output, e))?;
-    Ok(Target::Folder(output, formats))
-}
-
-/// A file name from the record: its number and date (`15-BC-BCĐ_2018-03-13`), else the data
-/// file's name and the record's position.
-fn file_stem(record: &Record, data: &Path) -> String {
-    let text = |path: &str| {
-        record
-            .fields
-            .get_path(path)
-            .and_then(Field::as_str)
-            .map(str::to_string)
-    };
-    match (text("issuer.number"), text("issuer.date")) {
-        (Some(number), Some(date)) => output::safe_name(&format!("{number}_{date}")),
-        (Some(number), None) => output::safe_name(&number),
-        _ => {
-            let stem = data
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("van-ban");
-            match record.line {
-                Some(line) => output::safe_name(&format!("{stem}-{line}")),
-                None => output::safe_name(stem),
-            }
-        }
-    }
 }
 
 fn report(error: &Error) {

@@ -111,6 +111,20 @@ fn too_large(bytes: usize) -> String {
 
 /// Reads every record of a data file, resolving file references.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
+    let records = open(path, options)?.collect::<Result<Vec<_>>>()?;
+    if records.is_empty() {
+        return Err(Error::data(path, None, "the file holds no record"));
+    }
+    Ok(records)
+}
+
+/// Opens a data file for reading its records one at a time.
+///
+/// The file is decoded whole first (its encoding is detected from all of it), then CSV rows and
+/// JSON Lines are parsed as they are asked for, so a batch holds one record at a time besides
+/// the text. The iterator stops after its first error: a file that cannot be read whole is an
+/// input error, not the failure of one record.
+pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::data(
@@ -120,16 +134,33 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
         ));
     }
     let text = decode(path, &bytes, options.encoding)?;
+    drop(bytes);
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let located: Vec<(Field, Option<u64>)> = match extension.as_str() {
-        "json" => parse_json(path, &text)?,
-        "jsonl" | "ndjson" => parse_json_lines(path, &text)?,
-        "toml" => vec![(parse_toml(path, &text)?, None)],
-        "csv" => parse_csv(path, &text)?,
+    let source = match extension.as_str() {
+        "json" => Source::Whole(parse_json(path, &text)?.into_iter()),
+        "jsonl" | "ndjson" => Source::JsonLines {
+            text,
+            offset: 0,
+            line: 0,
+        },
+        "toml" => Source::Whole(vec![(parse_toml(path, &text)?, None)].into_iter()),
+        "csv" => {
+            let separator = csv_separator(&text);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(false)
+                .delimiter(separator)
+                .from_reader(std::io::Cursor::new(text.into_bytes()));
+            let headers = csv_headers(path, &mut reader)?;
+            Source::Csv {
+                reader: Box::new(reader),
+                headers,
+            }
+        }
         other => {
             return Err(Error::data(
                 path,
@@ -138,15 +169,101 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
             ))
         }
     };
-    if located.is_empty() {
-        return Err(Error::data(path, None, "the file holds no record"));
-    }
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let root = options.root.clone().unwrap_or_else(|| base.clone());
-    located
-        .into_iter()
-        .enumerate()
-        .map(|(index, (fields, line))| {
+    Ok(Records {
+        source,
+        path: path.to_path_buf(),
+        base,
+        root,
+        options: options.clone(),
+        read_references: true,
+        index: 0,
+        done: false,
+    })
+}
+
+/// The records of a data file, read one at a time (see [`open`]).
+pub struct Records {
+    source: Source,
+    path: PathBuf,
+    base: PathBuf,
+    root: PathBuf,
+    options: LoadOptions,
+    read_references: bool,
+    index: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for Records {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("path", &self.path)
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Source {
+    Csv {
+        reader: Box<csv::Reader<std::io::Cursor<Vec<u8>>>>,
+        headers: Vec<String>,
+    },
+    JsonLines {
+        text: String,
+        offset: usize,
+        line: u64,
+    },
+    Whole(std::vec::IntoIter<(Field, Option<u64>)>),
+}
+
+impl Records {
+    /// Checks `{ file = "…" }` fields (the file exists, inside the allowed folder) without
+    /// reading them: the fields stay as they are. For a quick first pass over a batch.
+    pub fn check_references_only(mut self) -> Self {
+        self.read_references = false;
+        self
+    }
+
+    /// The next record's fields and line, before file references are resolved.
+    fn next_raw(&mut self) -> Option<Result<(Field, Option<u64>)>> {
+        match &mut self.source {
+            Source::Whole(items) => items.next().map(Ok),
+            Source::Csv { reader, headers } => {
+                let mut row = csv::StringRecord::new();
+                match reader.read_record(&mut row) {
+                    Ok(false) => None,
+                    Ok(true) => Some(csv_record(&self.path, headers, &row)),
+                    Err(e) => Some(Err(csv_error(&self.path, &e))),
+                }
+            }
+            Source::JsonLines { text, offset, line } => loop {
+                if *offset >= text.len() {
+                    return None;
+                }
+                let rest = &text[*offset..];
+                let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+                let current = rest[..end].trim_end_matches(['\n', '\r']);
+                *offset += end;
+                *line += 1;
+                if current.trim().is_empty() {
+                    continue;
+                }
+                return Some(parse_json_line(&self.path, current, *line).map(|f| (f, Some(*line))));
+            },
+        }
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.done {
+            return None;
+        }
+        let result = self.next_raw()?.and_then(|(fields, line)| {
+            let path = &self.path;
             if !matches!(fields, Field::Map(_)) {
                 let location = line.map(|l| l.to_string());
                 return Err(Error::data(
@@ -155,7 +272,13 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
                     "a record must be an object of named fields",
                 ));
             }
-            let fields = resolve_files(fields, &base, &root, options, "").map_err(|e| {
+            let references = References {
+                base: &self.base,
+                root: &self.root,
+                options: &self.options,
+                read: self.read_references,
+            };
+            let fields = resolve_files(fields, &references, "").map_err(|e| {
                 e.in_record(line.map_or_else(
                     || path.display().to_string(),
                     |l| format!("{}:{l}", path.display()),
@@ -163,12 +286,17 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
             })?;
             Ok(Record {
                 fields,
-                file: path.to_path_buf(),
+                file: path.clone(),
                 line,
-                index,
+                index: self.index,
             })
-        })
-        .collect()
+        });
+        self.index += 1;
+        if result.is_err() {
+            self.done = true;
+        }
+        Some(result)
+    }
 }
 
 /// Decodes a text file: in `encoding`, or the one [`encoding::detect`] finds; line ends made
@@ -242,23 +370,15 @@ fn parse_json(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
     })
 }
 
-fn parse_json_lines(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
-    let mut records = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let line_number = number as u64 + 1;
-        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            Error::data(
-                path,
-                Some(format!("{line_number}:{}", e.column())),
-                format!("invalid JSON ({e})"),
-            )
-        })?;
-        records.push((from_json(value), Some(line_number)));
-    }
-    Ok(records)
+fn parse_json_line(path: &Path, text: &str, line: u64) -> Result<Field> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::data(
+            path,
+            Some(format!("{line}:{}", e.column())),
+            format!("invalid JSON ({e})"),
+        )
+    })?;
+    Ok(from_json(value))
 }
 
 fn from_json(value: serde_json::Value) -> Field {
@@ -303,15 +423,10 @@ fn from_toml(value: toml::Value) -> Field {
     }
 }
 
-/// Reads CSV: a header row of dotted names (`issuer.name` fills `name` inside `issuer`), a
-/// record per row. A header ending in `[]` (`recipients[]`) makes a list of the cell's lines.
-/// The separator is `,`, `;` or a tab, whichever the header row uses most.
-fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .delimiter(csv_separator(text))
-        .from_reader(text.as_bytes());
+/// Reads the header row of a CSV file: dotted names (`issuer.name` fills `name` inside
+/// `issuer`); a name ending in `[]` (`recipients[]`) makes a list of the cell's lines. The
+/// separator is `,`, `;` or a tab, whichever the header row uses most.
+fn csv_headers<R: std::io::Read>(path: &Path, reader: &mut csv::Reader<R>) -> Result<Vec<String>> {
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, &e))?
@@ -325,40 +440,44 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
             "a column has no name in the header row",
         ));
     }
-    let mut records = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| csv_error(path, &e))?;
-        let line = row.position().map(|p| p.line());
-        let mut fields = Field::Map(Vec::new());
-        for (header, cell) in headers.iter().zip(row.iter()) {
-            if cell.len() > MAX_FIELD_BYTES {
-                let location = line.map_or_else(String::new, |l| format!("{l}, "));
-                return Err(Error::data(
-                    path,
-                    Some(format!("{location}column \"{header}\"")),
-                    format!("the cell {}", too_large(cell.len())),
-                ));
-            }
-            let (name, value) = match header.strip_suffix("[]") {
-                Some(name) => (
-                    name,
-                    Field::List(
-                        cell.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(|l| Field::Text(l.to_string()))
-                            .collect(),
-                    ),
-                ),
-                None => (header.as_str(), Field::Text(cell.to_string())),
-            };
-            insert_dotted(&mut fields, name, value).map_err(|message| {
-                Error::data(path, Some(format!("1, column \"{header}\"")), message)
-            })?;
+    Ok(headers)
+}
+
+/// One CSV row as a record, with the line it starts on.
+fn csv_record(
+    path: &Path,
+    headers: &[String],
+    row: &csv::StringRecord,
+) -> Result<(Field, Option<u64>)> {
+    let line = row.position().map(|p| p.line());
+    let mut fields = Field::Map(Vec::new());
+    for (header, cell) in headers.iter().zip(row.iter()) {
+        if cell.len() > MAX_FIELD_BYTES {
+            let location = line.map_or_else(String::new, |l| format!("{l}, "));
+            return Err(Error::data(
+                path,
+                Some(format!("{location}column \"{header}\"")),
+                format!("the cell {}", too_large(cell.len())),
+            ));
         }
-        records.push((fields, line));
+        let (name, value) = match header.strip_suffix("[]") {
+            Some(name) => (
+                name,
+                Field::List(
+                    cell.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| Field::Text(l.to_string()))
+                        .collect(),
+                ),
+            ),
+            None => (header.as_str(), Field::Text(cell.to_string())),
+        };
+        insert_dotted(&mut fields, name, value).map_err(|message| {
+            Error::data(path, Some(format!("1, column \"{header}\"")), message)
+        })?;
     }
-    Ok(records)
+    Ok((fields, line))
 }
 
 /// The separator the header row uses most: `,` (the default), `;` (Excel where the decimal
@@ -435,15 +554,22 @@ fn insert_dotted(
     Ok(())
 }
 
+/// Where `{ file = "…" }` fields are looked for, how their text is read, and whether they
+/// are read at all.
+struct References<'a> {
+    /// The data file's folder: names are relative to it.
+    base: &'a Path,
+    /// The folder they must stay inside.
+    root: &'a Path,
+    /// Encoding and tone style for the files' text.
+    options: &'a LoadOptions,
+    /// Read the file (else only check that it may be read, and keep the field).
+    read: bool,
+}
+
 /// Replaces `{ file = "…" }` fields by the file's text and normalises every string to NFC
 /// and to the tone style asked for.
-fn resolve_files(
-    field: Field,
-    base: &Path,
-    root: &Path,
-    options: &LoadOptions,
-    at: &str,
-) -> Result<Field> {
+fn resolve_files(field: Field, references: &References, at: &str) -> Result<Field> {
     if let Field::Text(s) | Field::Markup(s) = &field {
         if s.len() > MAX_FIELD_BYTES {
             return Err(Error::BadField {
@@ -452,7 +578,7 @@ fn resolve_files(
             });
         }
     }
-    let clean = |s: &str| options.tone_style.apply(&nfc(s));
+    let clean = |s: &str| references.options.tone_style.apply(&nfc(s));
     Ok(match field {
         Field::Text(s) => Field::Text(clean(&s)),
         Field::Markup(s) => Field::Markup(clean(&s)),
@@ -460,14 +586,16 @@ fn resolve_files(
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, f)| resolve_files(f, base, root, options, &format!("{at}[{i}]")))
+                .map(|(i, f)| resolve_files(f, references, &format!("{at}[{i}]")))
                 .collect::<Result<_>>()?,
         ),
         Field::Map(entries) => {
             if let [(key, Field::Text(name))] = entries.as_slice() {
                 if key == "file" {
-                    let field = read_referenced(name, base, root, options.encoding, at)?;
-                    return resolve_files(field, base, root, options, at);
+                    return match read_referenced(name, references, at)? {
+                        Some(field) => resolve_files(field, references, at),
+                        None => Ok(Field::Map(entries)),
+                    };
                 }
             }
             Field::Map(
@@ -479,7 +607,7 @@ fn resolve_files(
                         } else {
                             format!("{at}.{k}")
                         };
-                        Ok((nfc(&k), resolve_files(v, base, root, options, &path)?))
+                        Ok((nfc(&k), resolve_files(v, references, &path)?))
                     })
                     .collect::<Result<_>>()?,
             )
@@ -488,21 +616,19 @@ fn resolve_files(
     })
 }
 
-fn read_referenced(
-    name: &str,
-    base: &Path,
-    root: &Path,
-    encoding: Option<Encoding>,
-    field: &str,
-) -> Result<Field> {
-    let path = base.join(name);
+/// The text of a referenced file, or `None` when references are only checked.
+fn read_referenced(name: &str, references: &References, field: &str) -> Result<Option<Field>> {
+    let path = references.base.join(name);
     let unreadable = |e: std::io::Error| Error::BadField {
         field: field.to_string(),
         message: format!("cannot read `{}` ({e})", path.display()),
     };
     // Canonical paths see through `..` and symbolic links alike.
     let canonical = path.canonicalize().map_err(unreadable)?;
-    let root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+    let root = references
+        .root
+        .canonicalize()
+        .map_err(|e| Error::io(references.root, e))?;
     if !canonical.starts_with(&root) {
         return Err(Error::BadField {
             field: field.to_string(),
@@ -511,6 +637,16 @@ fn read_referenced(
             ),
         });
     }
+    if !references.read {
+        let metadata = std::fs::metadata(&canonical).map_err(unreadable)?;
+        if metadata.len() > MAX_FIELD_BYTES as u64 {
+            return Err(Error::BadField {
+                field: field.to_string(),
+                message: format!("the file `{name}` {}", too_large(metadata.len() as usize)),
+            });
+        }
+        return Ok(None);
+    }
     let bytes = std::fs::read(&canonical).map_err(unreadable)?;
     if bytes.len() > MAX_FIELD_BYTES {
         return Err(Error::BadField {
@@ -518,16 +654,16 @@ fn read_referenced(
             message: format!("the file `{name}` {}", too_large(bytes.len())),
         });
     }
-    let text = decode(&path, &bytes, encoding)?;
+    let text = decode(&path, &bytes, references.options.encoding)?;
     let is_markup = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("md"));
-    Ok(if is_markup {
+    Ok(Some(if is_markup {
         Field::Markup(text)
     } else {
         Field::Text(text)
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! into the binary, so vanban works on a machine with no fonts installed. Kerning and ligatures
 //! are off: Word applies neither by default, so the DOCX and the PDF break lines alike.
 
-use rustybuzz::{Face, Feature, UnicodeBuffer};
+use rustybuzz::{script, Direction, Face, Feature, Script, ShapePlan, UnicodeBuffer};
 
 use crate::model::TextStyle;
 
@@ -109,6 +109,9 @@ pub struct UnderlineMetrics {
 pub struct FontBook {
     faces: Vec<Face<'static>>,
     features: Vec<Feature>,
+    /// Shaping plans made once per face for the text vanban sets (left to right, Latin script
+    /// or no script at all, as for digits): making a plan cost more than shaping itself.
+    plans: Vec<Vec<(Option<Script>, ShapePlan)>>,
 }
 
 impl std::fmt::Debug for FontBook {
@@ -122,7 +125,7 @@ impl std::fmt::Debug for FontBook {
 impl FontBook {
     /// Parses the embedded Liberation Serif faces.
     pub fn embedded() -> Self {
-        let faces = Face4::ALL
+        let faces: Vec<Face<'static>> = Face4::ALL
             .iter()
             .map(|&which| {
                 // The bytes are compiled in and known to parse; a failure is a build defect.
@@ -130,9 +133,24 @@ impl FontBook {
             })
             .collect();
         let off = |tag: &[u8; 4]| Feature::new(rustybuzz::ttf_parser::Tag::from_bytes(tag), 0, ..);
+        let features = vec![off(b"kern"), off(b"liga"), off(b"clig")];
+        let plans = faces
+            .iter()
+            .map(|face| {
+                [Some(script::LATIN), None]
+                    .into_iter()
+                    .map(|script| {
+                        let plan =
+                            ShapePlan::new(face, Direction::LeftToRight, script, None, &features);
+                        (script, plan)
+                    })
+                    .collect()
+            })
+            .collect();
         FontBook {
             faces,
-            features: vec![off(b"kern"), off(b"liga"), off(b"clig")],
+            features,
+            plans,
         }
     }
 
@@ -190,7 +208,18 @@ impl FontBook {
         let upem = face.units_per_em() as f32;
         let mut buffer = UnicodeBuffer::new();
         buffer.push_str(text);
-        let output = rustybuzz::shape(face, &self.features, buffer);
+        // The same plan `rustybuzz::shape` would make for these properties, made once.
+        buffer.guess_segment_properties();
+        let script = Some(buffer.script()).filter(|s| *s != script::UNKNOWN);
+        let plan = self.plans[which.index()].iter().find(|(s, _)| {
+            *s == script
+                && buffer.direction() == Direction::LeftToRight
+                && buffer.language().is_none()
+        });
+        let output = match plan {
+            Some((_, plan)) => rustybuzz::shape_with_plan(face, plan, buffer),
+            None => rustybuzz::shape(face, &self.features, buffer),
+        };
         output
             .glyph_infos()
             .iter()

@@ -13,7 +13,8 @@
 //!    writes [`template::Markup`]; values are escaped so that data stays literal text.
 //! 3. **markup** — [`markup::parse`] reads CommonMark plus block directives into a
 //!    [`model::Document`] with every style resolved.
-//! 4. **layout** — [`layout::lay_out`] shapes and breaks lines (Knuth–Plass) and fills pages.
+//! 4. **layout** — [`layout::lay_out`] shapes and breaks lines (Knuth–Plass) and fills pages;
+//!    a table of contents is filled in from a first layout by [`toc::resolve`].
 //! 5. **export** — [`export::pdf::write`] draws the pages into a PDF/A-2b file;
 //!    [`export::docx::write`] writes the model as a DOCX that Word lays out itself.
 //!
@@ -34,6 +35,7 @@ pub mod markup;
 pub mod model;
 pub mod output;
 pub mod template;
+pub mod toc;
 pub mod vietnamese;
 
 use data::{Field, Record};
@@ -129,6 +131,16 @@ impl Engine {
         self
     }
 
+    /// Compiles the pattern that names a batch's files (`--name`); see
+    /// [`Templates::name_pattern`].
+    pub fn name_pattern(
+        &self,
+        pattern: Option<&str>,
+        ascii: bool,
+    ) -> Result<template::NamePattern<'_>> {
+        self.templates.name_pattern(pattern, ascii)
+    }
+
     /// The fonts used for layout.
     pub fn fonts(&self) -> &FontBook {
         &self.fonts
@@ -149,30 +161,58 @@ impl Engine {
 
     /// Runs the template and the markup parser: the record as a document model.
     pub fn document(&self, record: &Record, template: &str) -> Result<Document> {
-        if !self.templates.has(template) {
-            return Err(Error::Template {
-                name: template.to_string(),
-                line: None,
-                message: template::not_found_message(),
-            });
-        }
+        self.check_template(template)?;
+        // The date of issue is checked first, so that a bad one is named by its field rather
+        // than by the template line that formats it.
+        let meta = metadata(record, self.fallback_date)?;
         let markup = self.templates.render(template, record)?;
-        let base = record
-            .file
+        let mut document = markup::parse(&markup, &self.resources(&record.file))?;
+        document.meta = meta;
+        Ok(document)
+    }
+
+    /// Where pictures named by a data file are looked for: beside it, inside `--root`.
+    fn resources(&self, data: &std::path::Path) -> markup::Resources {
+        let base = data
             .parent()
             .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
-        let base = if base.as_os_str().is_empty() {
-            std::path::PathBuf::from(".")
-        } else {
-            base
-        };
-        let resources = markup::Resources {
+            .filter(|b| !b.as_os_str().is_empty())
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        markup::Resources {
             root: self.root.clone().unwrap_or_else(|| base.clone()),
             base,
+        }
+    }
+
+    /// Runs the template over many records at once (`records` in the template) and the
+    /// markup parser: one document, such as the yearly summary. The file's title, author and
+    /// date are what the template sets at its top level (`{% set title = … %}`).
+    pub fn aggregate_document(&self, records: &[Record], template: &str) -> Result<Document> {
+        self.check_template(template)?;
+        let rendered = self.templates.render_records(template, records)?;
+        let data = records.first().map(|r| r.file.clone()).unwrap_or_default();
+        let mut document = markup::parse(&rendered.markup, &self.resources(&data))?;
+        let date = match &rendered.date {
+            Some(text) => {
+                let date = template::parse_date(text).ok_or_else(|| Error::Template {
+                    name: template.to_string(),
+                    line: None,
+                    message: format!(
+                        "it sets `date` to `{text}`, which is not a date: write YYYY-MM-DD"
+                    ),
+                })?;
+                date.day
+                    .map(|day| model::Timestamp::issue_date(date.year, date.month, day))
+            }
+            None => None,
         };
-        let mut document = markup::parse(&markup, &resources)?;
-        document.meta = metadata(record, self.fallback_date)?;
+        document.meta = model::Metadata {
+            title: rendered.title.unwrap_or_default(),
+            author: rendered.author.unwrap_or_default(),
+            subject: "Báo cáo tổng hợp".into(),
+            keywords: Vec::new(),
+            date: date.or(self.fallback_date),
+        };
         Ok(document)
     }
 
@@ -184,22 +224,53 @@ impl Engine {
         template: &str,
         formats: &[Format],
     ) -> Result<Vec<(Format, Vec<u8>)>> {
-        let document = self.document(record, template)?;
-        let mut pages = None;
+        let source = (self.standard == PdfStandard::A3b).then(|| record_json(record));
+        self.export(self.document(record, template)?, formats, source)
+    }
+
+    /// Renders many records into one document (see [`Engine::aggregate_document`]) in each
+    /// requested format, in memory.
+    pub fn render_aggregate(
+        &self,
+        records: &[Record],
+        template: &str,
+        formats: &[Format],
+    ) -> Result<Vec<(Format, Vec<u8>)>> {
+        let source = (self.standard == PdfStandard::A3b).then(|| records_json(records));
+        self.export(self.aggregate_document(records, template)?, formats, source)
+    }
+
+    /// Lays a document out (once, whatever the formats) and writes each format. `source` is
+    /// the data attached to a PDF/A-3b file. A PNG preview gives one entry per page.
+    fn export(
+        &self,
+        mut document: Document,
+        formats: &[Format],
+        source: Option<Vec<u8>>,
+    ) -> Result<Vec<(Format, Vec<u8>)>> {
+        // A table of contents needs the pages even for a DOCX alone: its entries carry the
+        // page numbers the layout found.
+        let mut laid_out = None;
+        if toc::has_toc(&document) {
+            laid_out = Some(toc::resolve(&mut document, &self.fonts)?);
+        }
         let mut outputs = Vec::new();
         for &format in formats {
             if format == Format::Docx {
                 outputs.push((format, export::docx::write(&document, &self.fonts)?));
                 continue;
             }
-            if pages.is_none() {
-                pages = Some(layout::lay_out(&document, &self.fonts)?);
+            if laid_out.is_none() {
+                laid_out = Some((layout::lay_out(&document, &self.fonts)?, Vec::new()));
             }
-            let pages = pages.as_deref().unwrap_or_default();
+            let Some((pages, bookmarks)) = laid_out.as_ref() else {
+                continue;
+            };
             if format == Format::Pdf {
                 let options = export::pdf::PdfOptions {
                     standard: self.standard,
-                    source: (self.standard == PdfStandard::A3b).then(|| record_json(record)),
+                    source: source.clone(),
+                    bookmarks: bookmarks.clone(),
                 };
                 let pdf = export::pdf::write(pages, &document.meta, &self.pdf_fonts, &options)?;
                 outputs.push((format, pdf));
@@ -211,6 +282,17 @@ impl Engine {
             }
         }
         Ok(outputs)
+    }
+
+    fn check_template(&self, template: &str) -> Result<()> {
+        if self.templates.has(template) {
+            return Ok(());
+        }
+        Err(Error::Template {
+            name: template.to_string(),
+            line: None,
+            message: template::not_found_message(),
+        })
     }
 }
 
@@ -315,6 +397,15 @@ fn document_kind(number: &str) -> &'static str {
         "ĐA" => "Đề án",
         _ => "Công văn",
     }
+}
+
+/// Several records as a JSON array, to travel inside a PDF/A-3 summary as its source.
+fn records_json(records: &[Record]) -> Vec<u8> {
+    let values: Vec<serde_json::Value> = records
+        .iter()
+        .filter_map(|r| serde_json::from_slice(&record_json(r)).ok())
+        .collect();
+    serde_json::to_vec_pretty(&values).unwrap_or_default()
 }
 
 /// The record as JSON, to travel inside a PDF/A-3 file as its source.

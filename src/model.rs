@@ -205,6 +205,38 @@ pub enum Block {
     Image(Image),
     /// Starts a new page and a new section whose page numbers restart at 1 (an appendix).
     SectionBreak,
+    /// A table of contents: the document's headings with the pages they start on.
+    Toc(Toc),
+}
+
+/// A table of contents (`::: toc`). The markup gives only its place, depth and style;
+/// [`crate::toc::resolve`] lists the headings, lays the document out, and fills in the pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toc {
+    /// The deepest heading level listed (1 = only the top level).
+    pub depth: u8,
+    /// The look of the entries (the style in force where `::: toc` stands).
+    pub style: ParagraphStyle,
+    /// The size and weight of the entries' text.
+    pub text: TextStyle,
+    /// One entry per heading, in the order of the document.
+    pub entries: Vec<TocEntry>,
+    /// The entries as blocks for layout (the heading's text, its page number at the right);
+    /// made from `entries`, empty until they are.
+    pub blocks: Vec<Block>,
+}
+
+/// One heading in a table of contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TocEntry {
+    /// The heading's level (1 = top).
+    pub level: u8,
+    /// Its text.
+    pub text: String,
+    /// Its paragraph number ([`Paragraph::number`]), which ties the entry to the heading.
+    pub paragraph: usize,
+    /// The page it starts on, once the document is laid out.
+    pub page: Option<usize>,
 }
 
 /// Horizontal alignment of a paragraph's lines.
@@ -604,6 +636,16 @@ fn dump_blocks(out: &mut String, blocks: &[Block], depth: usize) {
                     note(&story.continued_from)
                 );
                 dump_blocks(out, &story.blocks, depth + 1);
+            }
+            Block::Toc(toc) => {
+                let _ = writeln!(out, "{pad}toc depth {}:", toc.depth);
+                for entry in &toc.entries {
+                    let _ = writeln!(
+                        out,
+                        "{pad}  level {} paragraph {} page {:?}: {:?}",
+                        entry.level, entry.paragraph, entry.page, entry.text
+                    );
+                }
             }
         }
     }

@@ -41,15 +41,6 @@ fn assert_fails(dir: &Path, out: &std::process::Output, code: i32, needle: &str)
     );
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 #[test]
 fn a_missing_signer_is_named_and_nothing_is_written() {
     let (dir, out) = render_record(".", RECORD.split("[signer]").next().unwrap());

@@ -192,24 +192,7 @@ fn libreoffice_paginates_the_docx_like_the_pdf() {
     for name in ["report.toml", "bao-cao-nam.toml", "report-day-du.toml"] {
         let dir = tempfile::tempdir().unwrap();
         let (pdf, docx) = render_to(&sample(name), dir.path());
-        let converted = dir.path().join("lo");
-        let profile = format!(
-            "-env:UserInstallation=file://{}",
-            dir.path().join("profile").display()
-        );
-        tool(
-            "soffice",
-            &[
-                &profile,
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                converted.to_str().unwrap(),
-                docx.to_str().unwrap(),
-            ],
-        );
-        let lo_pdf = converted.join(docx.with_extension("pdf").file_name().unwrap());
+        let lo_pdf = libreoffice_pdf(&docx, dir.path());
         assert_eq!(page_count(&lo_pdf), page_count(&pdf), "{name}");
         assert_paragraphs_in_order(
             &pdf_text(&lo_pdf, None),

@@ -9,12 +9,15 @@
 
 use std::io::{Cursor, Read as _, Write as _};
 
+use std::collections::BTreeSet;
+
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, Docx, FieldCharType, Header, HeightRule, InstrText,
-    LineSpacing, LineSpacingType, PageMargin, PageNumType, PageSize, Paragraph as DocxParagraph,
-    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Pic, Run, RunFonts, Section,
-    SpecialIndentType, Style, StyleType, Table, TableBorder, TableBorderPosition, TableBorders,
-    TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
+    AlignmentType, BorderType, BreakType, Docx, FieldCharType, Header, HeightRule, Hyperlink,
+    HyperlinkType, InstrPAGEREF, InstrText, InstrToC, LineSpacing, LineSpacingType, PageMargin,
+    PageNumType, PageSize, Paragraph as DocxParagraph, ParagraphBorder, ParagraphBorderPosition,
+    ParagraphBorders, ParagraphChild, Pic, Run, RunFonts, Section, SpecialIndentType, Style,
+    StyleType, Tab, TabValueType, Table, TableBorder, TableBorderPosition, TableBorders, TableCell,
+    TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 use crate::error::{Error, Result};
@@ -22,7 +25,7 @@ use crate::fonts::{FontBook, DOCX_FAMILY};
 use crate::layout::{column_widths, widest_line};
 use crate::model::{
     Align, Block, Document, Image, Inline, Metadata, Paragraph, ParagraphStyle, Rule, RuleLength,
-    Table as ModelTable, TextStyle, CELL_PADDING_X, CELL_PADDING_Y,
+    Table as ModelTable, TextStyle, Toc, CELL_PADDING_X, CELL_PADDING_Y,
 };
 
 /// Twips (1/20 point) from points.
@@ -74,7 +77,10 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
         }
         docx = docx.add_style(style);
     }
-    let writer = Writer { fonts };
+    let writer = Writer {
+        fonts,
+        toc_targets: toc_targets(&document.body),
+    };
     // A different first page in every section: NĐ 30 puts no number on page 1, and an
     // appendix (a new section) starts its numbering again.
     let headers = || {
@@ -218,6 +224,25 @@ enum Child {
 
 struct Writer<'a> {
     fonts: &'a FontBook,
+    /// The headings a table of contents lists: each gets a bookmark its entry links to.
+    toc_targets: BTreeSet<usize>,
+}
+
+/// The paragraph numbers of the headings listed in the document's tables of contents.
+fn toc_targets(blocks: &[Block]) -> BTreeSet<usize> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Toc(toc) => Some(toc.entries.iter().map(|e| e.paragraph)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The name of the bookmark at a heading, as Word names those its tables of contents use.
+fn toc_bookmark(paragraph: usize) -> String {
+    format!("_Toc{paragraph:08}")
 }
 
 impl Writer<'_> {
@@ -310,6 +335,14 @@ impl Writer<'_> {
                 // Word paginates the DOCX itself, so where a story turns to the next page is
                 // not known here: its notes are left out.
                 Block::Story(story) => out.extend(self.blocks(&story.blocks, width)),
+                Block::Toc(toc) => {
+                    out.extend(
+                        self.toc(toc, width)
+                            .into_iter()
+                            .map(|p| Child::Paragraph(Box::new(p))),
+                    );
+                    previous = None;
+                }
                 Block::Keep(inner) => {
                     let mut children = self.blocks(inner, width);
                     let count = children.len();
@@ -434,10 +467,85 @@ impl Writer<'_> {
         out
     }
 
+    /// A table of contents as Word writes one: a `TOC` field over the headings (Word's
+    /// "Update field" rebuilds it) whose current result is the entries, each a link to its
+    /// heading's bookmark with the page in a `PAGEREF` field, at a right tab stop.
+    fn toc(&self, toc: &Toc, width: f32) -> Vec<DocxParagraph> {
+        let field = |run: Run, kind| run.add_field_char(kind, false);
+        let begin = field(Run::new(), FieldCharType::Begin)
+            .add_instr_text(InstrText::TOC(
+                InstrToC::new()
+                    .heading_styles_range(1, usize::from(toc.depth))
+                    .hyperlink()
+                    .hide_tab_and_page_numbers_in_webview()
+                    .use_applied_paragraph_line_level(),
+            ))
+            .add_field_char(FieldCharType::Separate, false);
+        let end = field(Run::new(), FieldCharType::End);
+        let top = toc.entries.iter().map(|e| e.level).min().unwrap_or(1);
+        let size = half_points(toc.text.size);
+        let run = |text: &str| {
+            let run = Run::new().add_text(text).size(size);
+            if toc.text.bold {
+                run.bold()
+            } else {
+                run.disable_bold()
+            }
+        };
+        let mut paragraphs: Vec<DocxParagraph> = toc
+            .entries
+            .iter()
+            .map(|entry| {
+                let mut style = toc.style;
+                style.align = Align::Left;
+                style.first_indent = 0.0;
+                style.left_indent += 7.5 * crate::model::PT_PER_MM * f32::from(entry.level - top);
+                let bookmark = toc_bookmark(entry.paragraph);
+                let page = entry.page.map(|p| p.to_string()).unwrap_or_default();
+                let page_ref = field(Run::new(), FieldCharType::Begin)
+                    .add_instr_text(InstrText::PAGEREF(InstrPAGEREF::new(&bookmark).hyperlink()))
+                    .add_field_char(FieldCharType::Separate, false)
+                    .add_text(page)
+                    .size(size)
+                    .add_field_char(FieldCharType::End, false);
+                paragraph_properties(DocxParagraph::new(), &style)
+                    .size(size)
+                    .add_tab(
+                        Tab::new()
+                            .val(TabValueType::Right)
+                            // Word measures tab stops from the margin, not from the indent.
+                            .pos(twips(width).max(0) as usize),
+                    )
+                    .add_hyperlink(
+                        Hyperlink::new(bookmark, HyperlinkType::Anchor)
+                            .add_run(run(&entry.text))
+                            .add_run(Run::new().add_tab())
+                            .add_run(page_ref),
+                    )
+            })
+            .collect();
+        match paragraphs.first_mut() {
+            Some(first) => {
+                first
+                    .children
+                    .insert(0, ParagraphChild::Run(Box::new(begin)));
+                if let Some(last) = paragraphs.last_mut() {
+                    *last = std::mem::take(last).add_run(end);
+                }
+            }
+            None => paragraphs.push(DocxParagraph::new().add_run(begin).add_run(end)),
+        }
+        paragraphs
+    }
+
     fn paragraph(&self, paragraph: &Paragraph) -> DocxParagraph {
         let mut out = paragraph_properties(DocxParagraph::new(), &paragraph.style);
         if let Some(level) = paragraph.heading {
             out = out.style(&format!("Heading{}", level.min(3)));
+        }
+        let bookmarked = self.toc_targets.contains(&paragraph.number);
+        if bookmarked {
+            out = out.add_bookmark_start(paragraph.number, toc_bookmark(paragraph.number));
         }
         for inline in &paragraph.inlines {
             match inline {
@@ -459,6 +567,9 @@ impl Writer<'_> {
                     out = out.size(half_points(style.size)).add_run(field);
                 }
             }
+        }
+        if bookmarked {
+            out = out.add_bookmark_end(paragraph.number);
         }
         // The paragraph mark takes the size of the text, so an empty line is as tall as in the PDF.
         if let Some(Inline::Text(first)) = paragraph.inlines.first() {

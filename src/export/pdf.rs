@@ -9,10 +9,12 @@
 use krilla::configure::{
     Accessibility, Archival, ConfigurationBuilder, ValidationError, Validator,
 };
+use krilla::destination::XyzDestination;
 use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::image::Image as PdfImage;
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::surface::Surface;
 use krilla::tagging::{Artifact as PdfArtifact, ContentTag};
@@ -147,6 +149,21 @@ pub struct PdfOptions {
     pub standard: PdfStandard,
     /// The source record as JSON, embedded as an associated file (PDF/A-3b).
     pub source: Option<Vec<u8>>,
+    /// An outline of headings found by a table of contents (a tagged file makes its own).
+    pub bookmarks: Vec<Bookmark>,
+}
+
+/// A heading in the PDF's outline (its bookmarks), and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bookmark {
+    /// The heading's level (1 = top); deeper headings nest under the one before.
+    pub level: u8,
+    /// The text shown in the outline.
+    pub title: String,
+    /// The page, from 1.
+    pub page: usize,
+    /// The top of the heading's first line, from the top of the page.
+    pub top: f32,
 }
 
 /// Writes the pages as a PDF document of the given standard; krilla refuses to finish a file
@@ -205,6 +222,12 @@ pub fn write(
     if let Some(tagger) = tagger {
         let (tree, outline) = tagger.finish();
         document.set_tag_tree(tree);
+        document.set_outline(outline);
+    } else if !options.bookmarks.is_empty() {
+        let mut outline = Outline::new();
+        for node in outline_nodes(&options.bookmarks, pages.len()) {
+            outline.push_child(node);
+        }
         document.set_outline(outline);
     }
     document.set_metadata(metadata(meta));
@@ -350,6 +373,28 @@ fn mark<'a>(
         }
     }
     Ok(Marking::Open(role))
+}
+
+/// The outline's nodes: each bookmark with the deeper ones after it as its children.
+fn outline_nodes(bookmarks: &[Bookmark], pages: usize) -> Vec<OutlineNode> {
+    let mut nodes = Vec::new();
+    let mut rest = bookmarks;
+    while let Some((first, after)) = rest.split_first() {
+        let children = after
+            .iter()
+            .position(|b| b.level <= first.level)
+            .unwrap_or(after.len());
+        // krilla refuses a destination past the last page; layout never makes one.
+        let page = first.page.clamp(1, pages.max(1)) - 1;
+        let destination = XyzDestination::new(page, Point::from_xy(0.0, first.top));
+        let mut node = OutlineNode::new(first.title.clone(), destination);
+        for child in outline_nodes(&after[..children], pages) {
+            node.push_child(child);
+        }
+        nodes.push(node);
+        rest = &after[children..];
+    }
+    nodes
 }
 
 fn metadata(meta: &Metadata) -> PdfMetadata {

@@ -6,6 +6,7 @@
 //! page furniture. A tagged PDF is built from that alone, so the exporters stay simple walks
 //! over the items; rules and table borders are always decoration.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
@@ -296,6 +297,38 @@ impl Item {
             Item::Image(image) => image.y,
         }
     }
+}
+
+/// Where a body paragraph begins on the laid-out pages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Anchor {
+    /// The page, from 1.
+    pub page: usize,
+    /// The baseline of its first line, from the top of the page.
+    pub baseline: f32,
+    /// The font size of its first run (the line's top is about one size above the baseline).
+    pub size: f32,
+}
+
+/// Where each body paragraph begins, by paragraph number ([`crate::model::Paragraph::number`]):
+/// how a table of contents and a PDF outline learn the page of a heading after layout.
+/// Paragraphs of page headers (number 0) are not listed.
+pub fn anchors(pages: &[Page]) -> BTreeMap<usize, Anchor> {
+    let mut anchors = BTreeMap::new();
+    for page in pages {
+        for item in &page.items {
+            if let Item::Text(text) = item {
+                if text.paragraph != 0 {
+                    anchors.entry(text.paragraph).or_insert(Anchor {
+                        page: page.number,
+                        baseline: text.y,
+                        size: text.size,
+                    });
+                }
+            }
+        }
+    }
+    anchors
 }
 
 /// A readable dump of laid-out pages: one line per text run or rule, positions in mm.

@@ -16,8 +16,8 @@ use crate::model::{
     one_line, Block, Columns, Document, Image, Inline, Paragraph, Rule, RuleLength,
 };
 pub use frame::{
-    dump, Artifact, Frame, ImageItem, Item, Node, Page, PlacedGlyph, Role, RuleItem, TableShape,
-    TextItem,
+    anchors, dump, Anchor, Artifact, Frame, ImageItem, Item, Node, Page, PlacedGlyph, Role,
+    RuleItem, TableShape, TextItem,
 };
 use inline::Line;
 pub use table::column_widths;
@@ -149,6 +149,7 @@ fn visit_paragraphs(blocks: &[Block], visit: &mut impl FnMut(&Paragraph)) {
                     .for_each(&mut *visit);
                 visit_paragraphs(&story.blocks, visit);
             }
+            Block::Toc(toc) => visit_paragraphs(&toc.blocks, visit),
             Block::Rule(_) | Block::Space(_) | Block::PageBreak | Block::SectionBreak => {}
         }
     }
@@ -215,6 +216,10 @@ fn stack(blocks: &[Block], width: f32, fonts: &FontBook, page: usize) -> Frame {
             }
             Block::Story(story) => {
                 let inner = stack(&story.blocks, width, fonts, page);
+                append(&mut frame, inner, true);
+            }
+            Block::Toc(toc) => {
+                let inner = stack(&toc.blocks, width, fonts, page);
                 append(&mut frame, inner, true);
             }
         }
@@ -677,6 +682,8 @@ impl Flow<'_> {
                     }
                     self.label = 1;
                 }
+                // The entries flow like the blocks they are (see `crate::toc`).
+                Block::Toc(toc) => self.blocks(&toc.blocks),
                 Block::Columns(_) | Block::Keep(_) => {
                     let frame = stack(
                         std::slice::from_ref(block),

@@ -56,6 +56,7 @@ const LEAVES: &[&str] = &[
     "page-break",
     "section-break",
     "page-margins",
+    "toc",
 ];
 
 /// Splits markup into the directive tree. Errors carry the markup line.

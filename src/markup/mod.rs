@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     mm, Align, Block, ColumnWidth, Columns, Document, Flow, Image, ImageData, Inline, Metadata,
     PageSetup, Paragraph, ParagraphStyle, Rule, RuleLength, Story, Table, TableCell, TableRow,
-    TextRun, TextStyle,
+    TextRun, TextStyle, Toc,
 };
 use crate::template::Markup;
 use directives::{parse_length, parse_percent, Container, Directive, Node};
@@ -497,7 +497,8 @@ impl Builder<'_> {
                             && matches!(key, "widths" | "header" | "borders"))
                         || (directive.name == "flow" && key == "gap")
                         || (directive.name == "page-margins"
-                            && matches!(key, "top" | "bottom" | "left" | "right")) =>
+                            && matches!(key, "top" | "bottom" | "left" | "right"))
+                        || (directive.name == "toc" && key == "levels") =>
                 {
                     positional.push(word.clone())
                 }
@@ -582,6 +583,26 @@ impl Builder<'_> {
         match directive.name.as_str() {
             "page-break" => Ok(Block::PageBreak),
             "section-break" => Ok(Block::SectionBreak),
+            "toc" => {
+                let (own, words) = self.apply(directive, ctx.clone())?;
+                let mut depth = 2;
+                for word in words {
+                    depth = word
+                        .strip_prefix("levels=")
+                        .and_then(|n| n.parse::<u8>().ok())
+                        .filter(|n| (1..=6).contains(n))
+                        .ok_or_else(|| {
+                            self.error(line, format!("`{word}`: a table of contents takes levels=1 … 6 (the deepest heading listed)"))
+                        })?;
+                }
+                Ok(Block::Toc(Toc {
+                    depth,
+                    style: own.paragraph,
+                    text: own.text,
+                    entries: Vec::new(),
+                    blocks: Vec::new(),
+                }))
+            }
             "space" => {
                 let [height] = directive.args.as_slice() else {
                     return Err(

@@ -1099,7 +1099,11 @@ mod tests {
     #[test]
     fn every_built_in_declares_exactly_what_it_reads() {
         let templates = Templates::new();
-        for builtin in super::super::listed() {
+        // The yearly summary reads `records`, many at once: its per-record fields are checked
+        // by its `requires:` comment, record by record.
+        let per_record =
+            super::super::listed().filter(|b| b.name != super::super::DEFAULT_AGGREGATE_TEMPLATE);
+        for builtin in per_record {
             let name = builtin.name;
             let declared: BTreeSet<String> = templates
                 .fields(name)

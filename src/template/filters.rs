@@ -1,6 +1,6 @@
 //! Filters that templates use to write official Vietnamese wording.
 
-use minijinja::value::Value;
+use minijinja::value::{Rest, Value};
 use minijinja::{Error, ErrorKind};
 
 /// A calendar date as the record gives it.
@@ -85,14 +85,7 @@ pub fn official_date(date: Date) -> String {
 /// `{{ issuer.date | vn_date }}` → `ngày 13 tháng 3 năm 2018`.
 pub fn vn_date(value: Value) -> Result<String, Error> {
     let text = value.to_string();
-    let date = parse_date(&text).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!(
-                "`{text}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY (13/03/2018)"
-            ),
-        )
-    })?;
+    let date = parse_date(&text).ok_or_else(|| not_a_date(&text))?;
     Ok(official_date(date))
 }
 
@@ -190,6 +183,123 @@ pub fn markup(value: Value) -> Value {
     }
 }
 
+/// `{{ meeting.date | table_date }}` → `03/01/2019`: the numeric form with every field padded,
+/// so that dates line up in a table's column.
+pub fn table_date(value: Value) -> Result<String, Error> {
+    let text = value.to_string();
+    let date = parse_date(&text).ok_or_else(|| not_a_date(&text))?;
+    Ok(match date.day {
+        Some(day) => format!("{day:02}/{:02}/{}", date.month, date.year),
+        None => format!("{:02}/{}", date.month, date.year),
+    })
+}
+
+/// `{{ records | sort_by_date("meeting.date", "issuer.date") }}`: the records in the order of
+/// their dates, each dated by the first of the fields it has; records of the same date keep
+/// their order. A record with none of the fields, or with a value that is not a date, is an
+/// error that names the record's row and the field.
+pub fn sort_by_date(records: Value, paths: Rest<String>) -> Result<Value, Error> {
+    let mut dated = dated(&records, &paths.0)?;
+    dated.sort_by_key(|(key, _)| *key);
+    Ok(Value::from(
+        dated
+            .into_iter()
+            .map(|(_, record)| record)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `{% for month in records | group_by_month("meeting.date") %}`: the records by month, in
+/// the order of time; each group has `year`, `month` and its `records` (sorted by date).
+pub fn group_by_month(records: Value, paths: Rest<String>) -> Result<Value, Error> {
+    let mut dated = dated(&records, &paths.0)?;
+    dated.sort_by_key(|(key, _)| *key);
+    let mut groups: Vec<((i32, u8), Vec<Value>)> = Vec::new();
+    for ((year, month, _), record) in dated {
+        match groups.last_mut() {
+            Some((key, members)) if *key == (year, month) => members.push(record),
+            _ => groups.push(((year, month), vec![record])),
+        }
+    }
+    Ok(Value::from(
+        groups
+            .into_iter()
+            .map(|((year, month), members)| {
+                Value::from(std::collections::BTreeMap::from([
+                    ("year", Value::from(year)),
+                    ("month", Value::from(month)),
+                    ("records", Value::from(members)),
+                ]))
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Each record with the date that orders it: `(year, month, day)`, a draft's missing day
+/// first in its month.
+type Dated = Vec<((i32, u8, u8), Value)>;
+
+fn dated(records: &Value, paths: &[String]) -> Result<Dated, Error> {
+    if paths.is_empty() {
+        return Err(Error::new(
+            ErrorKind::MissingArgument,
+            "name the date field, for example sort_by_date(\"meeting.date\", \"issuer.date\")",
+        ));
+    }
+    let mut dated = Vec::new();
+    for (position, record) in records.try_iter()?.enumerate() {
+        // A record from `records` knows its row; any other value is named by its position.
+        let origin = record
+            .downcast_object_ref::<super::records::RecordValue>()
+            .map_or_else(|| format!("item {}", position + 1), |r| r.origin.clone());
+        let found = paths
+            .iter()
+            .find_map(|path| lookup(&record, path).map(|value| (path, value.to_string())));
+        let Some((path, text)) = found else {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{origin}: the record has no {}: give it a date",
+                    paths
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ));
+        };
+        let date = parse_date(&text).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{origin}: field `{path}`: `{text}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY (13/03/2018)"
+                ),
+            )
+        })?;
+        dated.push(((date.year, date.month, date.day.unwrap_or(0)), record));
+    }
+    Ok(dated)
+}
+
+/// The value at a dotted path, if it is there and not empty.
+fn lookup(value: &Value, path: &str) -> Option<Value> {
+    let mut current = value.clone();
+    for key in path.split('.') {
+        current = current
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_none())?;
+    }
+    (!current.to_string().trim().is_empty()).then_some(current)
+}
+
+fn not_a_date(text: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("`{text}` is not a date: write YYYY-MM-DD (2018-03-13) or DD/MM/YYYY (13/03/2018)"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +330,46 @@ mod tests {
         assert_eq!(roman(14).unwrap(), "XIV");
         assert!(roman(0).is_err());
         assert_eq!(short_date(Value::from("2018-03-13")).unwrap(), "13/3/2018");
+    }
+
+    #[test]
+    fn records_sort_and_group_by_their_dates() {
+        let record = |date: &str, number: i32| {
+            Value::from(std::collections::BTreeMap::from([
+                ("date", Value::from(date)),
+                ("n", Value::from(number)),
+            ]))
+        };
+        let records = Value::from(vec![
+            record("2019-03-02", 1),
+            record("05/01/2019", 2),
+            record("2019-03-01", 3),
+            record("2019-01-05", 4),
+        ]);
+        let paths = || Rest(vec!["meeting.date".to_string(), "date".to_string()]);
+        let sorted = sort_by_date(records.clone(), paths()).unwrap();
+        let order: Vec<String> = sorted
+            .try_iter()
+            .unwrap()
+            .map(|r| r.get_attr("n").unwrap().to_string())
+            .collect();
+        assert_eq!(order, ["2", "4", "3", "1"]);
+        let groups = group_by_month(records, paths()).unwrap();
+        let groups: Vec<(String, usize)> = groups
+            .try_iter()
+            .unwrap()
+            .map(|g| {
+                (
+                    g.get_attr("month").unwrap().to_string(),
+                    g.get_attr("records").unwrap().len().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(groups, [("1".to_string(), 2), ("3".to_string(), 2)]);
+        let bad = Value::from(vec![record("2019-02-30", 1)]);
+        let err = sort_by_date(bad, paths()).unwrap_err().to_string();
+        assert!(err.contains("item 1: field `date`: `2019-02-30`"), "{err}");
+        assert_eq!(table_date(Value::from("2019-01-03")).unwrap(), "03/01/2019");
     }
 
     #[test]

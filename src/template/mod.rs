@@ -15,6 +15,8 @@ pub mod contract;
 mod escape;
 mod filters;
 mod meeting;
+mod name;
+mod records;
 mod wording;
 
 use std::path::{Component, Path, PathBuf};
@@ -28,6 +30,8 @@ use crate::error::{Error, Result};
 pub use contract::{FieldSpec, FieldType, Finding, Severity};
 pub use escape::escape_markup;
 pub use filters::{official_date, parse_date, Date};
+pub use name::NamePattern;
+pub use records::RecordsMarkup;
 pub use wording::type_abbreviation;
 
 /// A built-in template: its name, one line about it, and its source.
@@ -115,6 +119,11 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("../../templates/ban-tin.j2"),
     },
     Builtin {
+        name: "tong-hop",
+        description: "Báo cáo tổng hợp (yearly summary) of many meetings, for --aggregate",
+        source: include_str!("../../templates/tong-hop.j2"),
+    },
+    Builtin {
         name: "_chung",
         description: "Macros shared by the state and the Party templates",
         source: include_str!("../../templates/_chung.j2"),
@@ -133,6 +142,9 @@ pub fn not_found_message() -> String {
         listed().map(|b| b.name).collect::<Vec<_>>().join(", ")
     )
 }
+
+/// The template `--aggregate` uses when no other is given.
+pub const DEFAULT_AGGREGATE_TEMPLATE: &str = "tong-hop";
 
 /// The template a record gets when neither `-t` nor its `template` field names one.
 pub const DEFAULT_TEMPLATE: &str = "bao-cao";
@@ -197,11 +209,14 @@ impl Templates {
         env.add_filter("lines", filters::lines);
         env.add_filter("markup", filters::markup);
         env.add_filter("short_date", filters::short_date);
+        env.add_filter("table_date", filters::table_date);
         env.add_filter("roman", filters::roman);
         env.add_filter("oneline", filters::oneline);
         env.add_filter("vn_time", meeting::vn_time);
         env.add_filter("weekday", meeting::weekday);
         env.add_filter("end_mark", meeting::end_mark);
+        env.add_filter("sort_by_date", filters::sort_by_date);
+        env.add_filter("group_by_month", filters::group_by_month);
         for builtin in BUILTINS {
             // Built-ins are compiled in and tested; a syntax error in one is a build defect.
             env.add_template(builtin.name, builtin.source)
@@ -265,17 +280,7 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| convert_error(name, &e))?;
-        let missing: Vec<String> = self
-            .requires(name)?
-            .into_iter()
-            .filter(|field| record.fields.get_path(field).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingFields {
-                template: name.to_string(),
-                fields: missing,
-            });
-        }
+        self.check_required(name, record)?;
         let text = template
             .render(to_value(&record.fields))
             .map_err(|e| convert_error(name, &e))?;
@@ -287,7 +292,7 @@ impl Templates {
 }
 
 /// Turns a record's fields into template values; markup fields become safe strings.
-fn to_value(field: &Field) -> Value {
+pub(crate) fn to_value(field: &Field) -> Value {
     match field {
         Field::Null => Value::from(()),
         Field::Bool(b) => Value::from(*b),
@@ -347,7 +352,7 @@ fn load_user_template(
     Ok(None)
 }
 
-fn convert_error(name: &str, error: &minijinja::Error) -> Error {
+pub(crate) fn convert_error(name: &str, error: &minijinja::Error) -> Error {
     // An error inside an included template arrives wrapped: the innermost one says what
     // happened (an endless recursion of includes, a loop out of fuel) and where.
     let mut error = error;
@@ -396,7 +401,8 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn record(fields: Vec<(&str, Field)>) -> Record {
+    /// A record of `test.toml` with the given fields.
+    pub(super) fn record(fields: Vec<(&str, Field)>) -> Record {
         Record {
             fields: Field::Map(
                 fields

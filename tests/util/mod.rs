@@ -67,6 +67,18 @@ pub fn vanban(args: &[&str]) -> Output {
         .expect("the vanban binary runs")
 }
 
+/// The names of the files in a folder, sorted; none when it does not exist.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// Runs `vanban render DATA -o DIR` and returns the written PDF and DOCX paths.
 pub fn render_to(data: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     let out = vanban(&[
@@ -111,6 +123,65 @@ pub fn assert_conforms(pdf: &Path) {
         "{}",
         report.render()
     );
+}
+
+/// The 63-province sample batch (one meeting report per province, 2019).
+pub fn batch_sample() -> PathBuf {
+    root().join("samples/chuyen-doi-so-2019/hop.csv")
+}
+
+/// A copy of the sample batch with some text replaced (each must occur), in `dir`.
+pub fn edited_batch(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let mut csv = std::fs::read_to_string(batch_sample()).unwrap();
+    for (from, to) in edits {
+        assert!(csv.contains(from), "the sample holds {from}");
+        csv = csv.replacen(from, to, 1);
+    }
+    let path = dir.join("hop.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+/// The line of a file where the text first occurs, counted from 1 as editors count.
+pub fn line_of(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("the text is in the file")
+        + 1
+}
+
+/// A text field of a record.
+pub fn field(record: &vanban::data::Record, path: &str) -> String {
+    record
+        .fields
+        .get_path(path)
+        .and_then(vanban::data::Field::as_str)
+        .unwrap_or_else(|| panic!("the record has {path}"))
+        .to_string()
+}
+
+/// Converts a DOCX to PDF with LibreOffice (its own profile under `work`); returns the PDF.
+pub fn libreoffice_pdf(docx: &Path, work: &Path) -> PathBuf {
+    let converted = work.join("lo");
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        work.join("profile").display()
+    );
+    tool(
+        "soffice",
+        &[
+            &profile,
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            converted.to_str().unwrap(),
+            docx.to_str().unwrap(),
+        ],
+    );
+    converted.join(docx.with_extension("pdf").file_name().unwrap())
 }
 
 /// Runs an external tool; panics with its output when it fails.
@@ -161,6 +232,16 @@ pub fn pdf_page_layout(pdf: &Path, page: usize) -> String {
             "-",
         ],
     )
+}
+
+/// The text of one page in the order the PDF draws it (`pdftotext -raw`): the reading order
+/// vanban lays out, one column after the other, with no words joined across a line-end hyphen.
+pub fn pdf_page_text_raw(pdf: &Path, page: usize) -> String {
+    let page = page.to_string();
+    let args = ["-raw", "-enc", "UTF-8", "-f", &page, "-l", &page];
+    let mut args: Vec<&str> = args.to_vec();
+    args.extend([pdf.to_str().unwrap(), "-"]);
+    tool("pdftotext", &args)
 }
 
 /// The number of pages poppler counts.
