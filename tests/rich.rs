@@ -109,24 +109,7 @@ fn a_table_of_120_attendees_repeats_its_header_on_every_page() {
     // The DOCX marks the header row to repeat, and LibreOffice repeats it.
     let xml = document_xml(docx);
     assert_eq!(xml.matches("<w:tblHeader />").count(), 1, "one header row");
-    let converted = dir.path().join("lo");
-    let profile = format!(
-        "-env:UserInstallation=file://{}",
-        dir.path().join("profile").display()
-    );
-    tool(
-        "soffice",
-        &[
-            &profile,
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            converted.to_str().unwrap(),
-            docx.to_str().unwrap(),
-        ],
-    );
-    let lo = converted.join(docx.with_extension("pdf").file_name().unwrap());
+    let lo = libreoffice_pdf(docx, dir.path());
     let text = normalize(&pdf_page_layout(&lo, 2));
     assert!(
         text.starts_with(&format!("2 {header} ")),
