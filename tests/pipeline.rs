@@ -286,12 +286,7 @@ fn inspect_confirms_the_samples_and_refuses_a_plain_pdf() {
         plain.to_str().unwrap(),
     ]);
     assert!(out.status.success());
-    let file = std::fs::read_dir(&plain)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = only_file(&plain);
     let out = vanban(&["inspect", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stdout)
@@ -329,12 +324,7 @@ fn every_archival_standard_is_written_and_holds() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let pdf = std::fs::read_dir(dir.path())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let pdf = only_file(dir.path());
         assert_conforms(&pdf);
         let report = vanban::inspect::inspect(&std::fs::read(&pdf).unwrap()).unwrap();
         assert_eq!(report.claim.as_deref(), Some(claim));
@@ -386,15 +376,18 @@ fn source_date_epoch_dates_a_record_without_a_date() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pdf = std::fs::read_dir(dir.path().join("a"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let pdf = only_file(&dir.path().join("a"));
     let info = tool("pdfinfo", &["-isodates", pdf.to_str().unwrap()]);
     assert!(
         info.contains("CreationDate:    2018-03-13T00:00:00Z"),
         "{info}"
     );
+}
+
+/// The one file a render wrote into an otherwise empty folder.
+fn only_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut files = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
+    let file = files.next().expect("a file was written");
+    assert!(files.next().is_none(), "one file in {}", dir.display());
+    file
 }

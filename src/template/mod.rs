@@ -416,15 +416,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn undefined_variable_is_named_with_its_line() {
+    /// Renders `record` with a template file holding `source`.
+    fn render_with(source: &str, record: &Record) -> Result<Markup> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.j2");
-        std::fs::write(&path, "a\n{{ signer.name }}\n").unwrap();
+        std::fs::write(&path, source).unwrap();
         let mut templates = Templates::new();
         let name = templates.add_file(&path).unwrap();
-        let err = templates
-            .render(&name, &record(vec![]))
+        templates.render(&name, record)
+    }
+
+    #[test]
+    fn undefined_variable_is_named_with_its_line() {
+        let err = render_with("a\n{{ signer.name }}\n", &record(vec![]))
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2"), "{err}");
@@ -433,15 +437,9 @@ mod tests {
 
     #[test]
     fn an_endless_template_is_stopped() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("loop.j2");
         let nested =
             "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}";
-        std::fs::write(&path, nested).unwrap();
-        let mut templates = Templates::new();
-        let name = templates.add_file(&path).unwrap();
-        let err = templates
-            .render(&name, &record(vec![]))
+        let err = render_with(nested, &record(vec![]))
             .unwrap_err()
             .to_string();
         assert!(err.contains("runs too long"), "{err}");
@@ -449,15 +447,11 @@ mod tests {
 
     #[test]
     fn data_is_escaped_and_markup_is_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.j2");
-        std::fs::write(&path, "{{ a }}|{{ b }}|{{ a | markup }}").unwrap();
-        let mut templates = Templates::new();
-        let name = templates.add_file(&path).unwrap();
         let r = record(vec![
             ("a", Field::Text("*x*".into())),
             ("b", Field::Markup("*y*".into())),
         ]);
-        assert_eq!(templates.render(&name, &r).unwrap().text, "\\*x\\*|*y*|*x*");
+        let markup = render_with("{{ a }}|{{ b }}|{{ a | markup }}", &r).unwrap();
+        assert_eq!(markup.text, "\\*x\\*|*y*|*x*");
     }
 }
