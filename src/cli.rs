@@ -401,11 +401,15 @@ fn check(args: &CheckArgs) -> Result<usize, Error> {
         encoding: args.text.encoding,
         tone_style: args.text.tone_style,
     };
-    let records = data::load(&args.data, &options)?;
     let (mut templates, explicit) = load_templates(&args.dirs, args.template.as_deref())?;
-    // A record's own `template` field may name a user template too: resolve each once.
+    // A first pass reads every record (a file that cannot be read is refused before anything
+    // is printed) and resolves, once each, the user templates that records name in their own
+    // `template` field; the second checks them. Records are read as they come, in both.
     let mut names: Vec<String> = Vec::new();
-    for record in &records {
+    let mut total = 0;
+    for record in data::open(&args.data, &options)?.check_references_only() {
+        let record = record?;
+        total += 1;
         if explicit.is_none() {
             if let Some(name) = record.fields.get_path("template").and_then(Field::as_str) {
                 if !names.iter().any(|n| n == name) {
@@ -415,9 +419,13 @@ fn check(args: &CheckArgs) -> Result<usize, Error> {
             }
         }
     }
+    if total == 0 {
+        return Err(Error::data(&args.data, None, "the file holds no record"));
+    }
     let engine = Engine::new(templates).with_root(args.root.clone());
     let mut failed = 0;
-    for record in &records {
+    for record in data::open(&args.data, &options)? {
+        let record = &record?;
         let template = engine.template_for(record, explicit.as_deref());
         let mut findings = engine.templates().check(template, record)?;
         let errors = findings

@@ -7,6 +7,7 @@
 //! that file's text (relative to the data file, and inside its folder unless a wider root is
 //! given): a `.md` file becomes [`Field::Markup`], any other file literal [`Field::Text`].
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
@@ -120,54 +121,57 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
 
 /// Opens a data file for reading its records one at a time.
 ///
-/// The file is decoded whole first (its encoding is detected from all of it), then CSV rows and
-/// JSON Lines are parsed as they are asked for, so a batch holds one record at a time besides
-/// the text. The iterator stops after its first error: a file that cannot be read whole is an
-/// input error, not the failure of one record.
+/// A UTF-8 file (the usual case) is checked in one pass that keeps nothing, then read again
+/// as a stream: CSV rows and JSON Lines are parsed as they are asked for, so a batch over a
+/// file of hundreds of megabytes holds one record at a time. A file in another encoding is
+/// detected from all of its bytes and decoded whole first (legacy exports are small). JSON and
+/// TOML are parsed whole. The iterator stops after its first error: a file that cannot be read
+/// whole is an input error, not the failure of one record.
 pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::data(
-            path,
-            None,
-            "the file is empty: it holds no record",
-        ));
-    }
-    let text = decode(path, &bytes, options.encoding)?;
-    drop(bytes);
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
+    if !matches!(
+        extension.as_str(),
+        "json" | "jsonl" | "ndjson" | "toml" | "csv"
+    ) {
+        return Err(Error::data(
+            path,
+            None,
+            format!("unknown data format `.{extension}`: use .json, .jsonl, .toml or .csv"),
+        ));
+    }
+    let mut input = read_text(path, options.encoding)?;
+    let whole = |input: &mut Input| -> Result<String> {
+        let mut text = String::new();
+        input
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(text)
+    };
     let source = match extension.as_str() {
-        "json" => Source::Whole(parse_json(path, &text)?.into_iter()),
-        "jsonl" | "ndjson" => Source::JsonLines {
-            text,
-            offset: 0,
-            line: 0,
-        },
-        "toml" => Source::Whole(vec![(parse_toml(path, &text)?, None)].into_iter()),
+        "json" => Source::Whole(parse_json(path, &whole(&mut input)?)?.into_iter()),
+        "toml" => Source::Whole(vec![(parse_toml(path, &whole(&mut input)?)?, None)].into_iter()),
         "csv" => {
-            let separator = csv_separator(&text);
+            let (separator, input) = csv_input(input).map_err(|e| Error::io(path, e))?;
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .flexible(false)
                 .delimiter(separator)
-                .from_reader(std::io::Cursor::new(text.into_bytes()));
+                .from_reader(input);
             let headers = csv_headers(path, &mut reader)?;
             Source::Csv {
                 reader: Box::new(reader),
                 headers,
             }
         }
-        other => {
-            return Err(Error::data(
-                path,
-                None,
-                format!("unknown data format `.{other}`: use .json, .jsonl, .toml or .csv"),
-            ))
-        }
+        _ => Source::JsonLines {
+            input,
+            buffer: String::new(),
+            line: 0,
+        },
     };
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let root = options.root.clone().unwrap_or_else(|| base.clone());
@@ -181,6 +185,119 @@ pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
         index: 0,
         done: false,
     })
+}
+
+/// The text of a data file, read as it is parsed.
+type Input = Box<dyn BufRead + Send>;
+
+/// How much of a file is looked at in one piece while checking that it is UTF-8.
+const SCAN_CHUNK: usize = 1 << 20;
+
+/// Opens a data file's text: UTF-8 straight from the file (without its byte-order mark), any
+/// other encoding decoded whole. An empty or blank file is refused here.
+fn read_text(path: &Path, encoding: Option<Encoding>) -> Result<Input> {
+    let empty = || Error::data(path, None, "the file is empty: it holds no record");
+    if matches!(encoding, None | Some(Encoding::Utf8)) {
+        if let Some(blank) = scan_utf8(path).map_err(|e| Error::io(path, e))? {
+            if blank {
+                return Err(empty());
+            }
+            let mut reader = BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(path).map_err(|e| Error::io(path, e))?,
+            );
+            let bom = reader
+                .fill_buf()
+                .map_err(|e| Error::io(path, e))?
+                .starts_with(b"\xEF\xBB\xBF");
+            if bom {
+                reader.consume(3);
+            }
+            return Ok(Box::new(BufReader::new(LineEnds { inner: reader })));
+        }
+    }
+    // Not UTF-8 (or another encoding was named): the whole file decides and is decoded.
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(empty());
+    }
+    let text = decode(path, &bytes, encoding)?;
+    Ok(Box::new(std::io::Cursor::new(text.into_bytes())))
+}
+
+/// Reads a file in pieces, keeping none: `Some(blank)` when all of it is UTF-8 (`blank` when
+/// it holds nothing but white space and a byte-order mark), `None` when it is not UTF-8.
+fn scan_utf8(path: &Path) -> std::io::Result<Option<bool>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0; SCAN_CHUNK];
+    // Bytes of a character cut at the end of the last piece, moved to the front.
+    let mut carried = 0;
+    let mut blank = true;
+    let mut first = true;
+    loop {
+        let read = match file.read(&mut buffer[carried..]) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if read == 0 {
+            return Ok((carried == 0).then_some(blank));
+        }
+        let filled = carried + read;
+        let valid = match std::str::from_utf8(&buffer[..filled]) {
+            Ok(_) => filled,
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => return Ok(None),
+        };
+        if blank {
+            let mut text = &buffer[..valid];
+            if first {
+                text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+            }
+            blank = text.iter().all(u8::is_ascii_whitespace);
+        }
+        first = first && valid == 0;
+        buffer.copy_within(valid..filled, 0);
+        carried = filled - valid;
+    }
+}
+
+/// Reads text with each `\r\n` made `\n`, as [`decode_file`] makes it in text read whole, so
+/// that cells, lines and line numbers do not depend on how the file was read.
+struct LineEnds<R> {
+    inner: R,
+}
+
+impl<R: BufRead> Read for LineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let available = self.inner.fill_buf()?;
+            let (Some(&first), false) = (available.first(), out.is_empty()) else {
+                return Ok(0);
+            };
+            if first != b'\r' {
+                let run = available
+                    .iter()
+                    .position(|&b| b == b'\r')
+                    .unwrap_or(available.len())
+                    .min(out.len());
+                out[..run].copy_from_slice(&available[..run]);
+                self.inner.consume(run);
+                return Ok(run);
+            }
+            // A carriage return: dropped when a line feed follows, even in the next piece.
+            let next = available.get(1).copied();
+            self.inner.consume(1);
+            let next = match next {
+                Some(byte) => Some(byte),
+                None => self.inner.fill_buf()?.first().copied(),
+            };
+            if next != Some(b'\n') {
+                out[0] = b'\r';
+                return Ok(1);
+            }
+        }
+    }
 }
 
 /// The records of a data file, read one at a time (see [`open`]).
@@ -206,12 +323,13 @@ impl std::fmt::Debug for Records {
 
 enum Source {
     Csv {
-        reader: Box<csv::Reader<std::io::Cursor<Vec<u8>>>>,
+        reader: Box<csv::Reader<CsvInput>>,
         headers: Vec<String>,
     },
     JsonLines {
-        text: String,
-        offset: usize,
+        input: Input,
+        /// The current line, kept to reuse its allocation.
+        buffer: String,
         line: u64,
     },
     Whole(std::vec::IntoIter<(Field, Option<u64>)>),
@@ -237,15 +355,19 @@ impl Records {
                     Err(e) => Some(Err(csv_error(&self.path, &e))),
                 }
             }
-            Source::JsonLines { text, offset, line } => loop {
-                if *offset >= text.len() {
-                    return None;
+            Source::JsonLines {
+                input,
+                buffer,
+                line,
+            } => loop {
+                buffer.clear();
+                match input.read_line(buffer) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
+                    Err(e) => return Some(Err(Error::io(&self.path, e))),
                 }
-                let rest = &text[*offset..];
-                let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
-                let current = rest[..end].trim_end_matches(['\n', '\r']);
-                *offset += end;
                 *line += 1;
+                let current = buffer.trim_end_matches(['\n', '\r']);
                 if current.trim().is_empty() {
                     continue;
                 }
@@ -480,13 +602,37 @@ fn csv_record(
     Ok((fields, line))
 }
 
+/// A CSV file's text: its header row, read ahead to choose the separator, then the rest.
+type CsvInput = std::io::Chain<std::io::Cursor<Vec<u8>>, Input>;
+
+/// Reads the header row (to the first line end outside quotes), chooses the separator from
+/// it, and gives it back in front of the rest of the text.
+fn csv_input(mut input: Input) -> std::io::Result<(u8, CsvInput)> {
+    let mut head = Vec::new();
+    let mut quotes = 0;
+    loop {
+        let start = head.len();
+        if input.read_until(b'\n', &mut head)? == 0 {
+            break;
+        }
+        quotes += head[start..].iter().filter(|&&b| b == b'"').count();
+        if quotes % 2 == 0 {
+            break;
+        }
+    }
+    Ok((
+        csv_separator(&head),
+        std::io::Cursor::new(head).chain(input),
+    ))
+}
+
 /// The separator the header row uses most: `,` (the default), `;` (Excel where the decimal
 /// mark is a comma, as on Vietnamese Windows) or a tab (Excel's "Unicode text"). Separators
 /// inside quotes do not count.
-fn csv_separator(text: &str) -> u8 {
+fn csv_separator(text: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
-    for byte in text.bytes() {
+    for &byte in text {
         match byte {
             b'"' => quoted = !quoted,
             b'\n' if !quoted => break,
@@ -578,10 +724,23 @@ fn resolve_files(field: Field, references: &References, at: &str) -> Result<Fiel
             });
         }
     }
-    let clean = |s: &str| references.options.tone_style.apply(&nfc(s));
+    let clean = |s: String| {
+        let style = references.options.tone_style;
+        // Most text is NFC already (and much is ASCII): kept as it is, without a copy.
+        let s = if unicode_normalization::is_nfc(&s) {
+            s
+        } else {
+            nfc(&s)
+        };
+        if style == ToneStyle::Keep {
+            s
+        } else {
+            style.apply(&s)
+        }
+    };
     Ok(match field {
-        Field::Text(s) => Field::Text(clean(&s)),
-        Field::Markup(s) => Field::Markup(clean(&s)),
+        Field::Text(s) => Field::Text(clean(s)),
+        Field::Markup(s) => Field::Markup(clean(s)),
         Field::List(items) => Field::List(
             items
                 .into_iter()
@@ -698,10 +857,10 @@ mod tests {
 
     #[test]
     fn csv_separators_are_detected() {
-        assert_eq!(csv_separator("a,b;c\n"), b',');
-        assert_eq!(csv_separator("a;b;\"c,d,e\"\n1,2,3,4,5"), b';');
-        assert_eq!(csv_separator("a\tb\n"), b'\t');
-        assert_eq!(csv_separator("title\n"), b',');
+        assert_eq!(csv_separator(b"a,b;c\n"), b',');
+        assert_eq!(csv_separator(b"a;b;\"c,d,e\"\n1,2,3,4,5"), b';');
+        assert_eq!(csv_separator(b"a\tb\n"), b'\t');
+        assert_eq!(csv_separator(b"title\n"), b',');
     }
 
     #[test]
@@ -798,6 +957,59 @@ mod tests {
             .to_string();
         assert!(err.contains("not text in any encoding"), "{err}");
         assert!(err.contains("--encoding"), "{err}");
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_buffer_boundaries() {
+        // A one-byte buffer puts every `\r` at the end of a piece.
+        for capacity in [1, 2, 3, 64] {
+            let inner = BufReader::with_capacity(capacity, &b"a\r\nb\rc\r\n\r\r\nd\r"[..]);
+            let mut text = String::new();
+            LineEnds { inner }.read_to_string(&mut text).unwrap();
+            assert_eq!(text, "a\nb\rc\n\r\nd\r", "capacity {capacity}");
+        }
+    }
+
+    #[test]
+    fn a_character_cut_between_scanned_pieces_is_still_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let mut bytes = vec![b' '; SCAN_CHUNK - 1];
+        bytes.extend_from_slice("ế\n".as_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(scan_utf8(&path).unwrap(), Some(false));
+        bytes.truncate(SCAN_CHUNK + 1);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(
+            scan_utf8(&path).unwrap(),
+            None,
+            "a cut character at the end"
+        );
+        std::fs::write(&path, b"\xEF\xBB\xBF \n\t").unwrap();
+        assert_eq!(scan_utf8(&path).unwrap(), Some(true));
+    }
+
+    #[test]
+    fn legacy_bytes_after_the_first_scanned_piece_are_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let mut bytes = b"title,name\n".to_vec();
+        while bytes.len() <= SCAN_CHUNK {
+            bytes.extend_from_slice(b"Bao cao,Tran Van A\n");
+        }
+        let last = "Báo cáo,Trần Thị Thanh Thủy\n";
+        bytes.extend(encoding::encode(last, Encoding::Windows1258).unwrap());
+        std::fs::write(&path, &bytes).unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(
+            records
+                .last()
+                .unwrap()
+                .fields
+                .get_path("name")
+                .and_then(Field::as_str),
+            Some("Trần Thị Thanh Thủy")
+        );
     }
 
     #[test]
