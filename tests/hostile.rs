@@ -146,6 +146,40 @@ fn a_picture_claiming_ten_billion_pixels_is_refused() {
 }
 
 #[test]
+fn pictures_past_the_document_pixel_budget_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // 6,000 × 6,500 black pixels (39 million, under the limit of one picture), one bit each:
+    // a few kilobytes on disk. Eleven of them pass the 400 million one document may hold.
+    let (width, height) = (6_000, 6_500);
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        let mut writer = encoder.write_header().unwrap();
+        let row = (width as usize).div_ceil(8);
+        writer
+            .write_image_data(&vec![0; row * height as usize])
+            .unwrap();
+    }
+    let mut photos = Vec::new();
+    for i in 1..=11 {
+        std::fs::write(dir.path().join(format!("anh-{i:02}.png")), &bytes).unwrap();
+        photos.push(format!(
+            "{{ path = \"anh-{i:02}.png\", caption = \"Ảnh {i}\" }}"
+        ));
+    }
+    let record = format!("photos = [{}]\n{RECORD}", photos.join(", "));
+    std::fs::write(dir.path().join("r.toml"), record).unwrap();
+    assert_refused(
+        dir.path(),
+        "r.toml",
+        1,
+        "anh-11.png: with this picture (6000 × 6500) the document's pictures hold 429 million pixels, more than the 400 million one document may hold",
+    );
+}
+
+#[test]
 fn a_runaway_document_stops_at_the_page_budget() {
     let dir = tempfile::tempdir().unwrap();
     let article = "Một dòng.\\n\\n".repeat(60_000);

@@ -88,6 +88,7 @@ pub fn parse(markup: &Markup, resources: &Resources) -> Result<Document> {
         first_header: None,
         resources,
         images: BTreeMap::new(),
+        image_pixels: 0,
         figures: 0,
         page: PageSetup::a4_nd30(),
         in_flow: false,
@@ -113,6 +114,8 @@ struct Builder<'a> {
     resources: &'a Resources,
     /// Pictures already read, so one used twice is read (and embedded) once.
     images: BTreeMap<PathBuf, ImageData>,
+    /// The pixels of the distinct pictures read so far (see [`crate::images::MAX_DOCUMENT_PIXELS`]).
+    image_pixels: u64,
     /// Numbered captions so far.
     figures: usize,
     /// The page size and margins (`::: page-margins` changes them).
@@ -998,7 +1001,8 @@ impl Builder<'_> {
                 "it is outside the data file's folder; move it beside the data or widen the folder with --root".into(),
             ));
         }
-        let mut data = crate::images::load(&canonical).map_err(fail)?;
+        let mut data = crate::images::load(&canonical, self.image_pixels).map_err(fail)?;
+        self.image_pixels += u64::from(data.width_px) * u64::from(data.height_px);
         data.path = path.clone();
         self.images.insert(canonical, data.clone());
         Ok(data)
