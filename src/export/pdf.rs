@@ -16,7 +16,7 @@ use krilla::image::Image as PdfImage;
 use krilla::metadata::{DateTime, Metadata as PdfMetadata};
 use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
-use krilla::surface::Surface;
+use krilla::surface::{Location, Surface};
 use krilla::tagging::{Artifact as PdfArtifact, ContentTag};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
@@ -250,7 +250,37 @@ pub fn write(
             .embed_file(file)
             .ok_or_else(|| Error::Pdf("the source record could not be attached".into()))?;
     }
-    document.finish().map_err(convert_error)
+    document
+        .finish()
+        .map_err(|error| convert_error(error, pages))
+}
+
+/// Where an item is drawn, packed into the number krilla carries into its errors: its page
+/// and its place on the page.
+fn location(page: usize, item: usize) -> Location {
+    Location::MIN.saturating_add(((page as u64) << 32) | item as u64)
+}
+
+/// The item a [`location`] stands for, described for a message: the paragraph and a few of
+/// its words, or the picture's file, and the page.
+fn origin(pages: &[Page], location: Location) -> Option<String> {
+    let packed = location.get() - 1;
+    let page = usize::try_from(packed >> 32).ok()?;
+    let item = pages
+        .get(page)?
+        .items
+        .get((packed & 0xFFFF_FFFF) as usize)?;
+    let page = page + 1;
+    Some(match item {
+        Item::Text(text) if text.paragraph > 0 => format!(
+            "paragraph {} of the document (page {page}): «{}»",
+            text.paragraph,
+            text.text.trim()
+        ),
+        Item::Text(text) => format!("the page header (page {page}): «{}»", text.text.trim()),
+        Item::Image(image) => format!("the picture {} (page {page})", image.data.path.display()),
+        Item::Rule(_) => format!("a rule on page {page}"),
+    })
 }
 
 /// Draws a page's items; under a tagged standard each inside its marked content, of which the
@@ -264,10 +294,13 @@ fn draw_items<'a>(
     mut tagger: Option<&mut Tagger>,
     marking: &mut Marking<'a>,
 ) -> Result<()> {
-    for item in items {
+    for (index, item) in items.iter().enumerate() {
         if let Some(tagger) = tagger.as_deref_mut() {
             *marking = mark(surface, tagger, *marking, item, page_index)?;
         }
+        // A violation krilla finds can then be traced back to the item (see `origin`).
+        let location = location(page_index, index);
+        surface.set_location(location);
         match item {
             Item::Text(text) => {
                 let glyphs: Vec<KrillaGlyph> = text
@@ -282,7 +315,7 @@ fn draw_items<'a>(
                         // turns it into page coordinates itself.
                         y_offset: g.y_offset,
                         y_advance: 0.0,
-                        location: None,
+                        location: Some(location),
                     })
                     .collect();
                 surface.draw_glyphs(
@@ -431,12 +464,12 @@ fn pdf_date(date: &Timestamp) -> DateTime {
         .utc_offset_hour(date.utc_offset_hours)
 }
 
-fn convert_error(error: krilla::error::KrillaError) -> Error {
+fn convert_error(error: krilla::error::KrillaError, pages: &[Page]) -> Error {
     use krilla::error::KrillaError;
     match error {
         KrillaError::Font(_, message) => Error::Pdf(format!("failed to embed a font: {message}")),
         KrillaError::Validation(errors) => {
-            let list: Vec<String> = errors.iter().map(|(e, _)| describe(e)).collect();
+            let list: Vec<String> = errors.iter().map(|(e, _)| describe(e, pages)).collect();
             Error::Pdf(format!(
                 "the file would break its PDF standard: {}",
                 list.join("; ")
@@ -449,8 +482,11 @@ fn convert_error(error: krilla::error::KrillaError) -> Error {
         KrillaError::DuplicateTagId(id, _) | KrillaError::UnknownTagId(id, _) => {
             Error::Pdf(format!("bad tag {id:?}"))
         }
-        KrillaError::Image(_, _, message) => {
-            Error::Pdf(format!("a picture cannot be embedded ({message})"))
+        KrillaError::Image(_, location, message) => {
+            let at = location
+                .and_then(|l| origin(pages, l))
+                .unwrap_or_else(|| "a picture".into());
+            Error::Pdf(format!("{at} cannot be embedded ({message})"))
         }
         KrillaError::SixteenBitImage(_, _) => Error::Pdf(
             "a 16-bit picture needs a newer PDF version; save it with 8 bits per channel".into(),
@@ -458,11 +494,131 @@ fn convert_error(error: krilla::error::KrillaError) -> Error {
     }
 }
 
-fn describe(error: &ValidationError) -> String {
-    match error {
-        ValidationError::MissingDocumentDate => {
-            "it needs a date: give the record a date of issue (issuer.date, or date)".into()
+/// A validation error in words, with the item that caused it when krilla knows it, and what
+/// to do.
+fn describe(error: &ValidationError, pages: &[Page]) -> String {
+    use ValidationError as V;
+    let remove = "remove or replace it in the data";
+    let (what, location, advice) = match error {
+        V::MissingDocumentDate => {
+            return "it needs a date: give the record a date of issue (issuer.date, or date)".into()
         }
-        other => format!("{other:?}"),
+        V::ContainsNotDefGlyph(_, location, text) => (
+            format!("the font has no glyph for a character of «{text}»"),
+            *location,
+            remove,
+        ),
+        V::NoCodepointMapping(_, _, location) => {
+            ("a glyph stands for no text".to_string(), *location, remove)
+        }
+        V::InvalidCodepointMapping(_, _, c, location) => (
+            format!(
+                "the character U+{:04X} may not stand for text in this standard",
+                u32::from(*c)
+            ),
+            *location,
+            remove,
+        ),
+        V::UnicodePrivateArea(_, _, c, location) => (
+            format!(
+                "the character U+{:04X} is from Unicode's private use area, which means nothing to a reader",
+                u32::from(*c)
+            ),
+            *location,
+            "replace it in the data (a bullet pasted from a Symbol font is often one)",
+        ),
+        V::ImageInterpolation(location) => (
+            "a picture asks viewers to interpolate".to_string(),
+            *location,
+            "",
+        ),
+        V::Transparency(location) => ("transparency".to_string(), *location, ""),
+        V::MissingAltText(location) => (
+            "a picture has no description".to_string(),
+            *location,
+            "give it a caption",
+        ),
+        other => return format!("{other:?}"),
+    };
+    let mut text = what;
+    if let Some(origin) = location.and_then(|l| origin(pages, l)) {
+        text = format!("{text}, in {origin}");
+    }
+    if !advice.is_empty() {
+        text = format!("{text}; {advice}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{PlacedGlyph, TextItem};
+
+    /// A page with one line of text whose glyphs stand for `text` (as layout would place it,
+    /// but without layout's check that every character may be drawn).
+    fn page_with(glyph: u16, text: &str, paragraph: usize) -> Page {
+        let glyph = PlacedGlyph {
+            // A glyph of the font; what matters here is the text it stands for (the first
+            // text a glyph is drawn for is the one its ToUnicode entry gets).
+            id: glyph,
+            advance: 0.5,
+            x_offset: 0.0,
+            y_offset: 0.0,
+            text_range: 0..text.len(),
+        };
+        Page {
+            number: 1,
+            label: 1,
+            width: 595.0,
+            height: 842.0,
+            items: vec![Item::Text(TextItem {
+                x: 85.0,
+                y: 100.0,
+                face: Face4::Regular,
+                size: 14.0,
+                glyphs: vec![glyph],
+                text: text.into(),
+                paragraph,
+                role: Role::Artifact(crate::layout::Artifact::PageHeader),
+            })],
+        }
+    }
+
+    #[test]
+    fn a_validation_error_names_the_paragraph_and_page_it_comes_from() {
+        let meta = Metadata {
+            title: "Báo cáo".into(),
+            date: Some(Timestamp {
+                year: 2018,
+                month: 3,
+                day: 13,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                utc_offset_hours: 7,
+            }),
+            ..Metadata::default()
+        };
+        let options = PdfOptions {
+            standard: PdfStandard::A2u,
+            source: None,
+            bookmarks: Vec::new(),
+        };
+        let pages = [page_with(36, "Nội dung", 3), page_with(37, "\u{FEFF}", 7)];
+        let Err(err) = write(&pages, &meta, &PdfFonts::new(), &options) else {
+            panic!("a PDF/A-2u file was written with U+FEFF as text");
+        };
+        let err = err.to_string();
+        assert!(
+            err.contains("the character U+FEFF may not stand for text in this standard, in paragraph 7 of the document (page 2): «\u{FEFF}»; remove or replace it in the data"),
+            "{err}"
+        );
+        // The same page under PDF/A-2b, which asks nothing of the text, is written.
+        let options = PdfOptions {
+            standard: PdfStandard::A2b,
+            ..options
+        };
+        assert!(write(&pages, &meta, &PdfFonts::new(), &options).is_ok());
     }
 }
