@@ -407,7 +407,9 @@ fn check(args: &CheckArgs) -> Result<usize, Error> {
     // `template` field; the second checks them. Records are read as they come, in both.
     let mut names: Vec<String> = Vec::new();
     let mut total = 0;
-    for record in data::open(&args.data, &options)?.check_references_only() {
+    let records = data::open(&args.data, &options)?.check_references_only();
+    let encoding = records.encoding();
+    for record in records {
         let record = record?;
         total += 1;
         if explicit.is_none() {
@@ -424,7 +426,7 @@ fn check(args: &CheckArgs) -> Result<usize, Error> {
     }
     let engine = Engine::new(templates).with_root(args.root.clone());
     let mut failed = 0;
-    for record in data::open(&args.data, &options)? {
+    for record in data::reopen(&args.data, &options, encoding)? {
         let record = &record?;
         let template = engine.template_for(record, explicit.as_deref());
         let mut findings = engine.templates().check(template, record)?;

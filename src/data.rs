@@ -128,6 +128,17 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Vec<Record>> {
 /// TOML are parsed whole. The iterator stops after its first error: a file that cannot be read
 /// whole is an input error, not the failure of one record.
 pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
+    open_in(path, options, options.encoding)
+}
+
+/// Opens again a data file whose encoding an earlier [`open`] found ([`Records::encoding`]),
+/// without detecting it again (detection reads a legacy file whole, for each candidate).
+/// Files the records name are still read as `options` says.
+pub fn reopen(path: &Path, options: &LoadOptions, encoding: Encoding) -> Result<Records> {
+    open_in(path, options, Some(encoding))
+}
+
+fn open_in(path: &Path, options: &LoadOptions, encoding: Option<Encoding>) -> Result<Records> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -143,7 +154,7 @@ pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
             format!("unknown data format `.{extension}`: use .json, .jsonl, .toml or .csv"),
         ));
     }
-    let mut input = read_text(path, options.encoding)?;
+    let (mut input, encoding) = read_text(path, encoding)?;
     let whole = |input: &mut Input| -> Result<String> {
         let mut text = String::new();
         input
@@ -177,6 +188,7 @@ pub fn open(path: &Path, options: &LoadOptions) -> Result<Records> {
     let root = options.root.clone().unwrap_or_else(|| base.clone());
     Ok(Records {
         source,
+        encoding,
         path: path.to_path_buf(),
         base,
         root,
@@ -194,8 +206,8 @@ type Input = Box<dyn BufRead + Send>;
 const SCAN_CHUNK: usize = 1 << 20;
 
 /// Opens a data file's text: UTF-8 straight from the file (without its byte-order mark), any
-/// other encoding decoded whole. An empty or blank file is refused here.
-fn read_text(path: &Path, encoding: Option<Encoding>) -> Result<Input> {
+/// other encoding decoded whole; and the encoding. An empty or blank file is refused here.
+fn read_text(path: &Path, encoding: Option<Encoding>) -> Result<(Input, Encoding)> {
     let empty = || Error::data(path, None, "the file is empty: it holds no record");
     if matches!(encoding, None | Some(Encoding::Utf8)) {
         if let Some(blank) = scan_utf8(path).map_err(|e| Error::io(path, e))? {
@@ -213,7 +225,8 @@ fn read_text(path: &Path, encoding: Option<Encoding>) -> Result<Input> {
             if bom {
                 reader.consume(3);
             }
-            return Ok(Box::new(BufReader::new(LineEnds { inner: reader })));
+            let input: Input = Box::new(BufReader::new(LineEnds { inner: reader }));
+            return Ok((input, Encoding::Utf8));
         }
     }
     // Not UTF-8 (or another encoding was named): the whole file decides and is decoded.
@@ -221,8 +234,9 @@ fn read_text(path: &Path, encoding: Option<Encoding>) -> Result<Input> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(empty());
     }
-    let text = decode(path, &bytes, encoding)?;
-    Ok(Box::new(std::io::Cursor::new(text.into_bytes())))
+    let decoded = decode_file(path, &bytes, encoding)?;
+    let input: Input = Box::new(std::io::Cursor::new(decoded.text.into_bytes()));
+    Ok((input, decoded.encoding))
 }
 
 /// Reads a file in pieces, keeping none: `Some(blank)` when all of it is UTF-8 (`blank` when
@@ -303,6 +317,7 @@ impl<R: BufRead> Read for LineEnds<R> {
 /// The records of a data file, read one at a time (see [`open`]).
 pub struct Records {
     source: Source,
+    encoding: Encoding,
     path: PathBuf,
     base: PathBuf,
     root: PathBuf,
@@ -336,6 +351,11 @@ enum Source {
 }
 
 impl Records {
+    /// The encoding the data file was read in.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
     /// Checks `{ file = "…" }` fields (the file exists, inside the allowed folder) without
     /// reading them: the fields stay as they are. For a quick first pass over a batch.
     pub fn check_references_only(mut self) -> Self {
@@ -1009,6 +1029,32 @@ mod tests {
                 .get_path("name")
                 .and_then(Field::as_str),
             Some("Trần Thị Thanh Thủy")
+        );
+    }
+
+    #[test]
+    fn reopening_keeps_the_encoding_found_but_referenced_files_are_detected_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bai.txt"), "Hội nghị tổng kết").unwrap();
+        let path = dir.path().join("a.csv");
+        let text = "name,article.file\nTrần Thị Thanh Thủy,bai.txt\n";
+        std::fs::write(
+            &path,
+            encoding::encode(text, Encoding::Windows1258).unwrap(),
+        )
+        .unwrap();
+        let options = LoadOptions::default();
+        let first = open(&path, &options).unwrap();
+        assert_eq!(first.encoding(), Encoding::Windows1258);
+        let first: Vec<Record> = first.collect::<Result<_>>().unwrap();
+        let again: Vec<Record> = reopen(&path, &options, Encoding::Windows1258)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(first, again);
+        assert_eq!(
+            again[0].fields.get_path("article").and_then(Field::as_str),
+            Some("Hội nghị tổng kết")
         );
     }
 

@@ -17,6 +17,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use vanban::data::{self, LoadOptions, Record};
+use vanban::encoding::Encoding;
 use vanban::error::Error;
 use vanban::output::{self, Shard};
 use vanban::template::NamePattern;
@@ -72,7 +73,7 @@ impl Batch<'_> {
     /// Renders the batch; `Err` is an error that stops the whole run (exit status 2).
     pub fn run(&self, reporter: &mut Reporter) -> Result<Summary, Error> {
         let before = fingerprint(self.data)?;
-        let selected = self.plan()?;
+        let (selected, encoding) = self.plan()?;
         if let Target::File(path, _) = &self.target {
             if selected > 1 {
                 return Err(Error::Usage(format!(
@@ -106,16 +107,17 @@ impl Batch<'_> {
             return Ok(summary);
         }
         reporter.start(selected);
-        self.render(reporter, &mut summary)?;
+        self.render(reporter, &mut summary, encoding)?;
         summary.not_rendered = selected.saturating_sub(summary.reported);
         summary.interrupted = self.stop.load(Ordering::SeqCst);
         Ok(summary)
     }
 
     /// The first pass: parses every record, checks that no two share a file name, and counts
-    /// this shard's records.
-    fn plan(&self) -> Result<usize, Error> {
+    /// this shard's records; also gives the encoding the data file was found in.
+    fn plan(&self) -> Result<(usize, Encoding), Error> {
         let records = data::open(self.data, &self.options)?.check_references_only();
+        let encoding = records.encoding();
         // Names are compared as a case-insensitive file system would (Windows, macOS).
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut total = 0;
@@ -123,7 +125,7 @@ impl Batch<'_> {
         for record in records {
             if self.stop.load(Ordering::SeqCst) {
                 // Interrupted before anything was written: `run` reports it.
-                return Ok(selected);
+                return Ok((selected, encoding));
             }
             let record = record?;
             total += 1;
@@ -148,13 +150,18 @@ impl Batch<'_> {
         if total == 0 {
             return Err(Error::data(self.data, None, "the file holds no record"));
         }
-        Ok(selected)
+        Ok((selected, encoding))
     }
 
     /// The second pass: renders this shard's records on `jobs` threads and writes their files
     /// on [`WRITERS`] more, at most a few records per thread in flight, and reports them in
     /// the order of the file.
-    fn render(&self, reporter: &mut Reporter, summary: &mut Summary) -> Result<(), Error> {
+    fn render(
+        &self,
+        reporter: &mut Reporter,
+        summary: &mut Summary,
+        encoding: Encoding,
+    ) -> Result<(), Error> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs)
             .build()
@@ -174,7 +181,7 @@ impl Batch<'_> {
             stopping: false,
             fatal: None,
         };
-        let records = data::open(self.data, &self.options)?;
+        let records = data::reopen(self.data, &self.options, encoding)?;
         let mut unreadable = None;
         std::thread::scope(|threads| {
             for _ in 0..WRITERS {
