@@ -357,7 +357,7 @@ fn load_templates(
 /// A built-in name first (`dang/bao-cao` is a name, not a path), then a template in the
 /// user's folders, then a template file.
 fn resolve_template(templates: &mut Templates, name: &str) -> Result<String, Error> {
-    if Templates::builtin(name).is_some() || (!looks_like_path(name) && templates.has(name)) {
+    if Templates::builtin(name).is_some() || (!looks_like_path(name) && templates.find(name)?) {
         return Ok(name.to_string());
     }
     if looks_like_path(name) {

@@ -285,7 +285,7 @@ impl Engine {
     }
 
     fn check_template(&self, template: &str) -> Result<()> {
-        if self.templates.has(template) {
+        if self.templates.find(template)? {
             return Ok(());
         }
         Err(Error::Template {

@@ -344,3 +344,59 @@ fn templates_cannot_run_commands_loop_forever_or_recurse() {
         "cycle in template inheritance",
     );
 }
+
+/// Found by the `templates` fuzz target: minijinja 3.1 panicked compiling
+/// `{% import "…" as False %}`. The fuzzer's input is kept as it was found.
+#[test]
+fn fuzz_templates_import_as_false_is_an_error_not_a_panic() {
+    // Through a template folder (-t NAME): the template itself cannot be loaded, which stops
+    // the run before any record; a template it includes fails each record that includes it.
+    let (dir, out) = render_user(
+        &[("mau-xau.j2", "x\n{% import \"_chung\" as False %}")],
+        "mau-xau",
+    );
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("cannot load template `mau-xau`: line 2: `import … as False` needs a variable name after `as`"),
+        "{message}"
+    );
+    assert!(!dir.path().join("out").exists());
+    refused(
+        &[
+            ("mau-xau.j2", "{% include \"phan.j2\" %}"),
+            ("phan.j2", "{% import \"_chung\" as 1 -%}"),
+        ],
+        "cannot load template `phan.j2`: line 1: `import … as 1` needs a variable name",
+    );
+    // The fuzzer's own input, as a template file (-t PATH).
+    let dir = tempfile::tempdir().unwrap();
+    let found = root().join("tests/regressions/fuzz-templates-import-as-false.j2");
+    let out = vanban(&[
+        "render",
+        sample("report.toml").to_str().unwrap(),
+        "-t",
+        found.to_str().unwrap(),
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("fuzz-templates-import-as-false.j2 line 7: `import … as False`"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(!dir.path().join("out").exists());
+}
+
+/// A template in a --templates folder that does not parse used to be reported as missing
+/// ("no template `mau-xau`"); the syntax error is what the user needs to see.
+#[test]
+fn a_folder_template_with_a_syntax_error_is_not_reported_missing() {
+    let (_dir, out) = render_user(&[("mau-xau.j2", "Dòng một\n{% if %}\n")], "mau-xau");
+    let message = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    assert!(!message.contains("no template"), "{message}");
+    assert!(message.contains("template mau-xau line 2: "), "{message}");
+}

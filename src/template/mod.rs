@@ -17,6 +17,7 @@ mod filters;
 mod meeting;
 mod name;
 mod records;
+mod source;
 mod wording;
 
 use std::path::{Component, Path, PathBuf};
@@ -233,6 +234,11 @@ impl Templates {
     pub fn add_file(&mut self, path: &Path) -> Result<String> {
         let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let name = path.display().to_string();
+        source::check_imports(&source).map_err(|(line, message)| Error::Template {
+            name: name.clone(),
+            line: Some(line),
+            message,
+        })?;
         self.env
             .add_template_owned(name.clone(), source)
             .map_err(|e| convert_error(&name, &e))?;
@@ -269,9 +275,14 @@ impl Templates {
         BUILTINS.iter().find(|b| b.name == name)
     }
 
-    /// Whether a template of that name is known.
-    pub fn has(&self, name: &str) -> bool {
-        self.env.get_template(name).is_ok()
+    /// Whether a template of that name is known; a template that is there but cannot be
+    /// loaded (a syntax error, a refused name) is an error that says why, not "not found".
+    pub fn find(&self, name: &str) -> Result<bool> {
+        match self.env.get_template(name) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::TemplateNotFound => Ok(false),
+            Err(e) => Err(convert_error(name, &e)),
+        }
     }
 
     /// Renders a record into markup with the named template.
@@ -344,7 +355,10 @@ fn load_user_template(
                 return refuse("it is a link that leads outside the template folder");
             }
             return match std::fs::read_to_string(&real) {
-                Ok(source) => Ok(Some(source)),
+                Ok(source) => match source::check_imports(&source) {
+                    Ok(()) => Ok(Some(source)),
+                    Err((line, message)) => refuse(&format!("line {line}: {message}")),
+                },
                 Err(e) => refuse(&format!("{} cannot be read ({e})", real.display())),
             };
         }
