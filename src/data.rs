@@ -9,6 +9,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -163,7 +164,10 @@ fn open_in(path: &Path, options: &LoadOptions, encoding: Option<Encoding>) -> Re
         Ok(text)
     };
     let source = match extension.as_str() {
-        "json" => Source::Whole(parse_json(path, &whole(&mut input)?)?.into_iter()),
+        "json" => match first_byte(&mut input).map_err(|e| Error::io(path, e))? {
+            Some(b'[') => Source::JsonArray(stream_json_array(path, input)),
+            _ => Source::Whole(vec![(parse_json(path, &whole(&mut input)?)?, None)].into_iter()),
+        },
         "toml" => Source::Whole(vec![(parse_toml(path, &whole(&mut input)?)?, None)].into_iter()),
         "csv" => {
             let (separator, input) = csv_input(input).map_err(|e| Error::io(path, e))?;
@@ -347,6 +351,8 @@ enum Source {
         buffer: String,
         line: u64,
     },
+    /// The records of a JSON array, parsed on a thread of their own as they are asked for.
+    JsonArray(mpsc::Receiver<Result<Field>>),
     Whole(std::vec::IntoIter<(Field, Option<u64>)>),
 }
 
@@ -367,6 +373,7 @@ impl Records {
     fn next_raw(&mut self) -> Option<Result<(Field, Option<u64>)>> {
         match &mut self.source {
             Source::Whole(items) => items.next().map(Ok),
+            Source::JsonArray(records) => records.recv().ok().map(|r| r.map(|f| (f, None))),
             Source::Csv { reader, headers } => {
                 let mut row = csv::StringRecord::new();
                 match reader.read_record(&mut row) {
@@ -496,20 +503,80 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
-fn parse_json(path: &Path, text: &str) -> Result<Vec<(Field, Option<u64>)>> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        Error::data(
-            path,
-            Some(format!("{}:{}", e.line(), e.column())),
-            format!("invalid JSON ({e})"),
-        )
-    })?;
-    Ok(match value {
-        serde_json::Value::Array(items) => {
-            items.into_iter().map(|v| (from_json(v), None)).collect()
+fn parse_json(path: &Path, text: &str) -> Result<Field> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    Ok(from_json(value))
+}
+
+fn json_error(path: &Path, error: &serde_json::Error) -> Error {
+    Error::data(
+        path,
+        Some(format!("{}:{}", error.line(), error.column())),
+        format!("invalid JSON ({error})"),
+    )
+}
+
+/// The first byte of the text that is not white space, left unread.
+fn first_byte(input: &mut Input) -> std::io::Result<Option<u8>> {
+    loop {
+        let buffer = input.fill_buf()?;
+        let Some(&first) = buffer.first() else {
+            return Ok(None);
+        };
+        if !first.is_ascii_whitespace() {
+            return Ok(Some(first));
         }
-        other => vec![(from_json(other), None)],
-    })
+        let blanks = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        input.consume(blanks);
+    }
+}
+
+/// How many parsed records wait for the reader: enough to keep it busy, few enough that a
+/// year's export in one JSON array is held a handful of records at a time.
+const JSON_AHEAD: usize = 8;
+
+/// Parses a JSON array's elements on a thread of its own and hands them over one by one; a
+/// syntax error comes last, after the records before it. The thread stops when the receiver
+/// is dropped.
+fn stream_json_array(path: &Path, input: Input) -> mpsc::Receiver<Result<Field>> {
+    let (sender, receiver) = mpsc::sync_channel(JSON_AHEAD);
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let mut deserializer = serde_json::Deserializer::from_reader(input);
+        let elements = Elements { sender: &sender };
+        let parsed = serde::Deserializer::deserialize_seq(&mut deserializer, elements)
+            .and_then(|()| deserializer.end());
+        if let Err(error) = parsed {
+            // Nobody may be listening any more (the reader stopped early): nothing to do.
+            let _ = sender.send(Err(json_error(&path, &error)));
+        }
+    });
+    receiver
+}
+
+/// Sends each element of a JSON array as it is parsed.
+struct Elements<'a> {
+    sender: &'a mpsc::SyncSender<Result<Field>>,
+}
+
+impl<'de> serde::de::Visitor<'de> for Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            if self.sender.send(Ok(from_json(value))).is_err() {
+                return Err(serde::de::Error::custom("the records are no longer read"));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn parse_json_line(path: &Path, text: &str, line: u64) -> Result<Field> {
@@ -1056,6 +1123,28 @@ mod tests {
             again[0].fields.get_path("article").and_then(Field::as_str),
             Some("Hội nghị tổng kết")
         );
+    }
+
+    #[test]
+    fn a_json_array_is_read_record_by_record_up_to_its_first_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, " \n[{\"n\": 1},\n {\"n\": 2},\n {\"n\": 3 x}]").unwrap();
+        let mut records = open(&path, &LoadOptions::default()).unwrap();
+        for n in [1, 2] {
+            let record = records.next().unwrap().unwrap();
+            assert_eq!(record.fields.get_path("n"), Some(&Field::Int(n)));
+            assert_eq!(record.index, n as usize - 1);
+        }
+        let err = records.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("a.json:3:"), "{err}");
+        assert!(records.next().is_none());
+        // A reader that stops early leaves the parsing thread nothing to wait for.
+        let many = format!("[{}]", vec!["{\"n\": 0}"; 1000].join(","));
+        std::fs::write(&path, many).unwrap();
+        let first = open(&path, &LoadOptions::default()).unwrap().next();
+        assert!(matches!(first, Some(Ok(_))));
+        assert_eq!(load(&path, &LoadOptions::default()).unwrap().len(), 1000);
     }
 
     #[test]

@@ -112,3 +112,71 @@ fn a_200_megabyte_csv_is_streamed_in_flat_memory() {
         peak_memory(libc::RUSAGE_SELF) / 1024 / 1024
     );
 }
+
+/// Writes a JSON array of minimal reports, each with the sample article and its own number,
+/// until the file holds `bytes`; returns how many records it holds.
+fn write_big_json(path: &Path, bytes: u64) -> usize {
+    let article = std::fs::read_to_string(sample("bai-viet.txt")).unwrap();
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut written = 0;
+    let mut records = 0;
+    file.write_all(b"[").unwrap();
+    while written < bytes {
+        records += 1;
+        let record = serde_json::json!({
+            "title": "Kết quả hội nghị",
+            "article": article,
+            "recipients": ["Lưu: VT"],
+            "issuer": {
+                "name": "SỞ NỘI VỤ",
+                "number": format!("{records}/BC-SNV"),
+                "place": "Hưng Yên",
+                "date": "2018-03-13",
+            },
+            "signer": { "position": "GIÁM ĐỐC", "name": "Nguyễn Văn A" },
+        });
+        let text = format!("{}{record}", if records > 1 { ",\n" } else { "" });
+        file.write_all(text.as_bytes()).unwrap();
+        written += text.len() as u64;
+    }
+    file.write_all(b"]").unwrap();
+    file.flush().unwrap();
+    records
+}
+
+#[test]
+fn a_100_megabyte_json_array_is_streamed_in_flat_memory() {
+    const SIZE: u64 = 100 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("ca-nam.json");
+    let records = write_big_json(&data, SIZE);
+    let last = records.to_string();
+    let out = dir.path().join("out");
+    // Only the last record is rendered: every record before it is parsed and passed by.
+    let run = vanban(&[
+        "render",
+        data.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--name",
+        "issuer.number | replace('/', '-')",
+        "--shard",
+        &format!("{}/{records}", records - 1),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_eq!(
+        files_in(&out),
+        [format!("{last}-BC-SNV.docx"), format!("{last}-BC-SNV.pdf")]
+    );
+    let pdf = out.join(format!("{last}-BC-SNV.pdf"));
+    assert!(pdf_text(&pdf, Some((1, 1))).contains(&format!("Số: {last}/BC-SNV")));
+    // Parsed whole, the array's values alone would take several times the file's size.
+    let peak = peak_memory(libc::RUSAGE_CHILDREN);
+    assert!(
+        peak < SIZE,
+        "a run peaked at {} MB (this test itself at {} MB)",
+        peak / 1024 / 1024,
+        peak_memory(libc::RUSAGE_SELF) / 1024 / 1024
+    );
+}
