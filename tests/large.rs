@@ -1,7 +1,7 @@
 //! A data file far larger than memory should need: read as a stream, in flat memory.
 //!
-//! Alone in its own test binary, so that the peak memory of the processes it waits for
-//! (`getrusage(RUSAGE_CHILDREN)`) is that of its own runs only. Linux counts in a child started
+//! In a test binary of their own, so that the peak memory of the processes they wait for
+//! (`getrusage(RUSAGE_CHILDREN)`) is that of these runs only. Linux counts in a child started
 //! by `vfork` (as `Command` does) the peak of the parent's memory too, so the test itself never
 //! holds the big file.
 
@@ -21,6 +21,33 @@ fn peak_memory(who: libc::c_int) -> u64 {
     assert_eq!(status, 0, "getrusage");
     // Linux gives kilobytes.
     u64::try_from(usage.ru_maxrss).unwrap() * 1024
+}
+
+/// Asserts that no run waited for so far (in any test of this file) peaked at `limit` bytes.
+fn assert_runs_peaked_below(limit: u64) {
+    let peak = peak_memory(libc::RUSAGE_CHILDREN);
+    assert!(
+        peak < limit,
+        "a run peaked at {} MB (this test itself at {} MB)",
+        peak / 1024 / 1024,
+        peak_memory(libc::RUSAGE_SELF) / 1024 / 1024
+    );
+}
+
+/// Renders one shard of `data` into `out`, quietly, and asserts that it succeeded.
+fn render_shard(data: &Path, out: &Path, shard: &str, extra: &[&str]) {
+    let mut args = vec![
+        "render",
+        data.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--shard",
+        shard,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let run = vanban(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
 }
 
 /// Writes the sample report CSV's record again and again, each with its own number, until
@@ -57,16 +84,7 @@ fn a_200_megabyte_csv_is_streamed_in_flat_memory() {
     // first and one past the middle.
     let every = records / 2 + 1;
     let out = dir.path().join("out");
-    let run = vanban(&[
-        "render",
-        data.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--shard",
-        &format!("0/{every}"),
-        "-q",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
+    render_shard(&data, &out, &format!("0/{every}"), &[]);
     let later = every + 1;
     let mut expected = strings(&[
         "1-BC-BCĐ_2018-03-13.docx",
@@ -104,13 +122,7 @@ fn a_200_megabyte_csv_is_streamed_in_flat_memory() {
     assert!(files_in(&refused).is_empty());
 
     // Holding the file (let alone its decoded copy) would take more than 200 MB.
-    let peak = peak_memory(libc::RUSAGE_CHILDREN);
-    assert!(
-        peak < SIZE / 2,
-        "a run peaked at {} MB (this test itself at {} MB)",
-        peak / 1024 / 1024,
-        peak_memory(libc::RUSAGE_SELF) / 1024 / 1024
-    );
+    assert_runs_peaked_below(SIZE / 2);
 }
 
 /// Writes a JSON array of minimal reports, each with the sample article and its own number,
@@ -153,18 +165,9 @@ fn a_100_megabyte_json_array_is_streamed_in_flat_memory() {
     let last = records.to_string();
     let out = dir.path().join("out");
     // Only the last record is rendered: every record before it is parsed and passed by.
-    let run = vanban(&[
-        "render",
-        data.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--name",
-        "issuer.number | replace('/', '-')",
-        "--shard",
-        &format!("{}/{records}", records - 1),
-        "-q",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
+    let shard = format!("{}/{records}", records - 1);
+    let name = ["--name", "issuer.number | replace('/', '-')"];
+    render_shard(&data, &out, &shard, &name);
     assert_eq!(
         files_in(&out),
         [format!("{last}-BC-SNV.docx"), format!("{last}-BC-SNV.pdf")]
@@ -172,11 +175,5 @@ fn a_100_megabyte_json_array_is_streamed_in_flat_memory() {
     let pdf = out.join(format!("{last}-BC-SNV.pdf"));
     assert!(pdf_text(&pdf, Some((1, 1))).contains(&format!("Số: {last}/BC-SNV")));
     // Parsed whole, the array's values alone would take several times the file's size.
-    let peak = peak_memory(libc::RUSAGE_CHILDREN);
-    assert!(
-        peak < SIZE,
-        "a run peaked at {} MB (this test itself at {} MB)",
-        peak / 1024 / 1024,
-        peak_memory(libc::RUSAGE_SELF) / 1024 / 1024
-    );
+    assert_runs_peaked_below(SIZE);
 }
