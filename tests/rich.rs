@@ -360,3 +360,55 @@ fn gray(path: &Path) -> (usize, usize, Vec<u8>) {
         .collect();
     (info.width as usize, info.height as usize, pixels)
 }
+
+/// A picture taller than a page: the PDF scaled it down to fit the page with its caption, but
+/// the DOCX asked Word for its full height, so it ran off the page there.
+#[test]
+fn docx_picture_taller_than_a_page_is_scaled_like_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300 × 3,000 pixels: 144 × 1,440 pt at 150 dpi, twice an A4 page's height.
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, 300, 3_000);
+    encoder.set_color(png::ColorType::Grayscale);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&vec![90; 300 * 3_000]).unwrap();
+    writer.finish().unwrap();
+    std::fs::write(dir.path().join("cot.png"), bytes).unwrap();
+    let out = render_record(
+        dir.path(),
+        "photos = [{ path = \"cot.png\", caption = \"Cột cờ\" }]",
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The PDF's drawn size, from the resolution poppler reports: pixels / ppi inches.
+    let list = tool(
+        "pdfimages",
+        &["-list", written(dir.path(), "pdf")[0].to_str().unwrap()],
+    );
+    let row: Vec<&str> = list
+        .lines()
+        .find(|l| l.split_whitespace().nth(3) == Some("300"))
+        .expect("the picture is listed")
+        .split_whitespace()
+        .collect();
+    let (x_ppi, y_ppi): (f32, f32) = (row[12].parse().unwrap(), row[13].parse().unwrap());
+    let pdf_size = (300.0 / x_ppi * 72.0, 3_000.0 / y_ppi * 72.0);
+    // A4 less the 20 mm top and bottom margins.
+    let text_height = 841.89 - 2.0 * 20.0 * 72.0 / 25.4;
+    assert!(pdf_size.1 < text_height, "{pdf_size:?}");
+    let xml = document_xml(&written(dir.path(), "docx")[0]);
+    let extent = xml
+        .split("<wp:extent ")
+        .nth(1)
+        .expect("a picture in the DOCX");
+    let emu = |name: &str| -> f32 {
+        let value = extent.split(&format!("{name}=\"")).nth(1).unwrap();
+        value[..value.find('"').unwrap()].parse::<f32>().unwrap() / 12_700.0
+    };
+    let docx_size = (emu("cx"), emu("cy"));
+    assert!(
+        (docx_size.0 - pdf_size.0).abs() < 1.0 && (docx_size.1 - pdf_size.1).abs() < 1.0,
+        "DOCX {docx_size:?} pt, PDF {pdf_size:?} pt"
+    );
+}

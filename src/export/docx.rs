@@ -79,6 +79,7 @@ pub fn write(document: &Document, fonts: &FontBook) -> Result<Vec<u8>> {
     }
     let writer = Writer {
         fonts,
+        text_height: document.page.height - document.page.top - document.page.bottom,
         toc_targets: toc_targets(&document.body),
     };
     // A different first page in every section: NĐ 30 puts no number on page 1, and an
@@ -224,6 +225,8 @@ enum Child {
 
 struct Writer<'a> {
     fonts: &'a FontBook,
+    /// The height of a page's text, which no picture may pass.
+    text_height: f32,
     /// The headings a table of contents lists: each gets a bookmark its entry links to.
     toc_targets: BTreeSet<usize>,
 }
@@ -422,7 +425,7 @@ impl Writer<'_> {
 
     /// An inline picture in a centred paragraph, and its caption (`SEQ` field for the number).
     fn image(&self, image: &Image, width: f32) -> Vec<Child> {
-        let (w, h) = image.size(width);
+        let (w, h) = crate::layout::picture_size(image, width, self.text_height, self.fonts);
         let emu = |points: f32| (points * 12_700.0).round().max(1.0) as u32;
         let picture = Pic::new_with_dimensions(
             image.data.bytes.as_ref().clone(),

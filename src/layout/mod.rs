@@ -284,25 +284,42 @@ fn columns_frame(columns: &Columns, width: f32, fonts: &FontBook, page: usize) -
     frame
 }
 
-/// A picture centred in the column with its caption under it, scaled down to `max_height`.
-fn image_frame(image: &Image, width: f32, max_height: f32, fonts: &FontBook, page: usize) -> Frame {
-    let mut frame = Frame::default();
-    let caption_lines = image
+/// The size a picture is drawn at in a column `width` wide: [`Image::size`], scaled down (its
+/// proportions kept) so that it and its caption fit in `max_height`, a page's text height.
+/// The DOCX asks Word for the same size.
+pub fn picture_size(image: &Image, width: f32, max_height: f32, fonts: &FontBook) -> (f32, f32) {
+    let caption_lines = caption_lines(image, width, fonts, 1);
+    fit_picture(image, width, max_height, &caption_lines)
+}
+
+fn caption_lines(image: &Image, width: f32, fonts: &FontBook, page: usize) -> Vec<Line> {
+    image
         .caption
         .as_ref()
         .map(|c| inline::lay_out(c, width, fonts, page))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn fit_picture(image: &Image, width: f32, max_height: f32, caption_lines: &[Line]) -> (f32, f32) {
     let caption_height: f32 = image.caption.as_ref().map_or(0.0, |c| {
         c.style.space_before
             + c.style.space_after
             + caption_lines.iter().map(|l| l.height).sum::<f32>()
     });
-    let (mut w, mut h) = image.size(width);
+    let (w, h) = image.size(width);
     let room = (max_height - caption_height - 6.0).max(36.0);
     if h > room {
-        w *= room / h;
-        h = room;
+        (w * room / h, room)
+    } else {
+        (w, h)
     }
+}
+
+/// A picture centred in the column with its caption under it, scaled down to `max_height`.
+fn image_frame(image: &Image, width: f32, max_height: f32, fonts: &FontBook, page: usize) -> Frame {
+    let mut frame = Frame::default();
+    let caption_lines = caption_lines(image, width, fonts, page);
+    let (w, h) = fit_picture(image, width, max_height, &caption_lines);
     // The picture is read as a figure described by its caption; the caption's own text stays
     // inside the figure, so that it is not read twice.
     let figure = Node::Figure {
