@@ -1,4 +1,5 @@
-//! Data files in, records out: JSON, JSON Lines, TOML and CSV, every string NFC.
+//! Data files in, records out: JSON, JSON Lines, TOML and CSV, every string NFC and without
+//! stray byte-order marks.
 //!
 //! Bytes are decoded by [`crate::encoding`] (UTF-8, UTF-16, Windows-1258, TCVN3, VNI, detected
 //! or given), then every string is NFC and, if asked, rewritten to one tone placement style.
@@ -819,6 +820,13 @@ fn resolve_files(field: Field, references: &References, at: &str) -> Result<Fiel
         } else {
             nfc(&s)
         };
+        // A byte-order mark inside text is left where files were joined: invisible, with no
+        // meaning there, and no glyph in any font.
+        let s = if s.contains('\u{FEFF}') {
+            s.replace('\u{FEFF}', "")
+        } else {
+            s
+        };
         if style == ToneStyle::Keep {
             s
         } else {
@@ -1157,6 +1165,19 @@ mod tests {
             .to_string();
         assert!(err.contains("a.csv:3"), "{err}");
         assert!(err.contains("3 cells but the header has 2"), "{err}");
+    }
+
+    #[test]
+    fn byte_order_marks_inside_text_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two files joined: the second one's mark is left inside a cell.
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, "\u{FEFF}title,name\nBáo cáo,\u{FEFF}Trần Văn A\n").unwrap();
+        let records = load(&path, &LoadOptions::default()).unwrap();
+        assert_eq!(
+            records[0].fields.get_path("name").and_then(Field::as_str),
+            Some("Trần Văn A")
+        );
     }
 
     #[test]
