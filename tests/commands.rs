@@ -400,3 +400,26 @@ fn a_folder_template_with_a_syntax_error_is_not_reported_missing() {
     assert!(!message.contains("no template"), "{message}");
     assert!(message.contains("template mau-xau line 2: "), "{message}");
 }
+
+/// A template saved by Notepad on Vietnamese Windows (Windows-1258, "ANSI") used to be refused
+/// as a file that "cannot be read"; it is read like a data file in that encoding.
+#[test]
+fn a_template_saved_in_windows_1258_is_read() {
+    use vanban::encoding::{encode, Encoding};
+    let dir = tempfile::tempdir().unwrap();
+    let source = "{% extends \"bao-cao\" %}{% block kind %}BÁO CÁO RIÊNG của Sở{% endblock %}";
+    let folder = dir.path().join("mau");
+    std::fs::create_dir_all(&folder).unwrap();
+    let bytes = encode(source, Encoding::Windows1258).unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    std::fs::write(folder.join("ansi.j2"), bytes).unwrap();
+    let out = render_in(dir.path(), "ansi");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pdf = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
+        .unwrap();
+    let text = normalize(&pdf_text(&pdf, None));
+    assert!(text.contains("BÁO CÁO RIÊNG của Sở"), "{text}");
+}

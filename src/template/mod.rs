@@ -232,7 +232,7 @@ impl Templates {
     /// Adds a template from a file; returns the name to render it by (its path). The file's
     /// folder becomes a template folder, so it may include or extend the templates beside it.
     pub fn add_file(&mut self, path: &Path) -> Result<String> {
-        let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let source = read_source(path)?;
         let name = path.display().to_string();
         source::check_imports(&source).map_err(|(line, message)| Error::Template {
             name: name.clone(),
@@ -354,16 +354,23 @@ fn load_user_template(
             if !real.starts_with(dir) {
                 return refuse("it is a link that leads outside the template folder");
             }
-            return match std::fs::read_to_string(&real) {
+            return match read_source(&real) {
                 Ok(source) => match source::check_imports(&source) {
                     Ok(()) => Ok(Some(source)),
                     Err((line, message)) => refuse(&format!("line {line}: {message}")),
                 },
-                Err(e) => refuse(&format!("{} cannot be read ({e})", real.display())),
+                Err(e) => refuse(&e.to_string()),
             };
         }
     }
     Ok(None)
+}
+
+/// A template file's text. Like data files, it may be saved in a legacy encoding (Notepad on
+/// Vietnamese Windows saves Windows-1258 unless told otherwise): it is detected and decoded.
+fn read_source(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    crate::data::decode(path, &bytes, None)
 }
 
 pub(crate) fn convert_error(name: &str, error: &minijinja::Error) -> Error {
