@@ -209,6 +209,61 @@ fn libreoffice_paginates_the_docx_like_the_pdf() {
     }
 }
 
+/// Nothing of the machine gets into the files: not the folder the data sits in, not the
+/// working folder, not the clock (`SOURCE_DATE_EPOCH` only dates records that have no date).
+#[test]
+fn the_same_record_gives_the_same_bytes_from_any_folder_at_any_time() {
+    let copy = tempfile::tempdir().unwrap();
+    let samples = copy.path().join("elsewhere/hung-yen-2018");
+    std::fs::create_dir_all(&samples).unwrap();
+    for name in [
+        "report-day-du.toml",
+        "bai-viet.txt",
+        "toan-canh.jpg",
+        "chuong-trinh.md",
+    ] {
+        std::fs::copy(sample(name), samples.join(name)).unwrap();
+    }
+    let run = |dir: &std::path::Path, data: &str, epoch: Option<&str>, out: &std::path::Path| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_vanban"));
+        command
+            .current_dir(dir)
+            .args(["render", data, "-o"])
+            .arg(out);
+        command.args(["-f", "pdf,docx", "--pdf-standard", "a-3b", "-q"]);
+        match epoch {
+            Some(epoch) => command.env("SOURCE_DATE_EPOCH", epoch),
+            None => command.env_remove("SOURCE_DATE_EPOCH"),
+        };
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        let mut files: Vec<(String, Vec<u8>)> = files_in(out)
+            .into_iter()
+            .map(|name| (name.clone(), std::fs::read(out.join(name)).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let out = tempfile::tempdir().unwrap();
+    let here = run(
+        &root(),
+        sample("report-day-du.toml").to_str().unwrap(),
+        None,
+        &out.path().join("a"),
+    );
+    let there = run(
+        &copy.path().join("elsewhere"),
+        "hung-yen-2018/report-day-du.toml",
+        Some("0"),
+        &out.path().join("b"),
+    );
+    assert_eq!(here.len(), 2);
+    for ((name, a), (other, b)) in here.iter().zip(&there) {
+        assert_eq!(name, other);
+        assert!(a == b, "{name} differs");
+    }
+}
+
 #[test]
 fn the_same_input_gives_the_same_bytes() {
     let a = tempfile::tempdir().unwrap();
