@@ -166,7 +166,7 @@ fn open_in(path: &Path, options: &LoadOptions, encoding: Option<Encoding>) -> Re
     };
     let source = match extension.as_str() {
         "json" => match first_byte(&mut input).map_err(|e| Error::io(path, e))? {
-            Some(b'[') => Source::JsonArray(stream_json_array(path, input)),
+            Some(b'[') => Source::JsonArray(stream_json_array(path, input)?),
             _ => Source::Whole(vec![(parse_json(path, &whole(&mut input)?)?, None)].into_iter()),
         },
         "toml" => Source::Whole(vec![(parse_toml(path, &whole(&mut input)?)?, None)].into_iter()),
@@ -353,7 +353,7 @@ enum Source {
         line: u64,
     },
     /// The records of a JSON array, parsed on a thread of their own as they are asked for.
-    JsonArray(mpsc::Receiver<Result<Field>>),
+    JsonArray(mpsc::Receiver<JsonElement>),
     Whole(std::vec::IntoIter<(Field, Option<u64>)>),
 }
 
@@ -374,7 +374,7 @@ impl Records {
     fn next_raw(&mut self) -> Option<Result<(Field, Option<u64>)>> {
         match &mut self.source {
             Source::Whole(items) => items.next().map(Ok),
-            Source::JsonArray(records) => records.recv().ok().map(|r| r.map(|f| (f, None))),
+            Source::JsonArray(records) => next_json_element(&self.path, records),
             Source::Csv { reader, headers } => {
                 let mut row = csv::StringRecord::new();
                 match reader.read_record(&mut row) {
@@ -539,28 +539,54 @@ fn first_byte(input: &mut Input) -> std::io::Result<Option<u8>> {
 /// year's export in one JSON array is held a handful of records at a time.
 const JSON_AHEAD: usize = 8;
 
+/// What the thread that parses a JSON array hands over: a record, the end of the array
+/// (`None`), or the error that stopped it.
+type JsonElement = Result<Option<Field>>;
+
 /// Parses a JSON array's elements on a thread of its own and hands them over one by one; a
 /// syntax error comes last, after the records before it. The thread stops when the receiver
 /// is dropped.
-fn stream_json_array(path: &Path, input: Input) -> mpsc::Receiver<Result<Field>> {
+fn stream_json_array(path: &Path, input: Input) -> Result<mpsc::Receiver<JsonElement>> {
     let (sender, receiver) = mpsc::sync_channel(JSON_AHEAD);
-    let path = path.to_path_buf();
-    std::thread::spawn(move || {
-        let mut deserializer = serde_json::Deserializer::from_reader(input);
-        let elements = Elements { sender: &sender };
-        let parsed = serde::Deserializer::deserialize_seq(&mut deserializer, elements)
-            .and_then(|()| deserializer.end());
-        if let Err(error) = parsed {
-            // Nobody may be listening any more (the reader stopped early): nothing to do.
-            let _ = sender.send(Err(json_error(&path, &error)));
-        }
-    });
-    receiver
+    let file = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("vanban-json".into())
+        .spawn(move || {
+            let mut deserializer = serde_json::Deserializer::from_reader(input);
+            let elements = Elements { sender: &sender };
+            let parsed = serde::Deserializer::deserialize_seq(&mut deserializer, elements)
+                .and_then(|()| deserializer.end());
+            // Nobody may be listening any more (the reader stopped early): nothing to do then.
+            let _ = sender.send(match parsed {
+                Ok(()) => Ok(None),
+                Err(error) => Err(json_error(&file, &error)),
+            });
+        })
+        .map_err(|e| Error::io(path, e))?;
+    Ok(receiver)
+}
+
+/// The next record of a JSON array from its parsing thread. A thread that ended without
+/// saying so is an error, so that a failure can never pass for the end of the data.
+fn next_json_element(
+    path: &Path,
+    records: &mpsc::Receiver<JsonElement>,
+) -> Option<Result<(Field, Option<u64>)>> {
+    match records.recv() {
+        Ok(Ok(Some(field))) => Some(Ok((field, None))),
+        Ok(Ok(None)) => None,
+        Ok(Err(error)) => Some(Err(error)),
+        Err(_) => Some(Err(Error::data(
+            path,
+            None,
+            "reading the JSON array stopped before its end",
+        ))),
+    }
 }
 
 /// Sends each element of a JSON array as it is parsed.
 struct Elements<'a> {
-    sender: &'a mpsc::SyncSender<Result<Field>>,
+    sender: &'a mpsc::SyncSender<JsonElement>,
 }
 
 impl<'de> serde::de::Visitor<'de> for Elements<'_> {
@@ -572,7 +598,7 @@ impl<'de> serde::de::Visitor<'de> for Elements<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(value) = seq.next_element::<serde_json::Value>()? {
-            if self.sender.send(Ok(from_json(value))).is_err() {
+            if self.sender.send(Ok(Some(from_json(value)))).is_err() {
                 return Err(serde::de::Error::custom("the records are no longer read"));
             }
         }
@@ -1153,6 +1179,11 @@ mod tests {
         let first = open(&path, &LoadOptions::default()).unwrap().next();
         assert!(matches!(first, Some(Ok(_))));
         assert_eq!(load(&path, &LoadOptions::default()).unwrap().len(), 1000);
+        // A parsing thread that ended without a word (it panicked) is an error, never the end.
+        let (sender, receiver) = mpsc::sync_channel::<JsonElement>(1);
+        drop(sender);
+        let err = next_json_element(&path, &receiver).unwrap().unwrap_err();
+        assert!(err.to_string().contains("stopped before its end"), "{err}");
     }
 
     #[test]
