@@ -26,6 +26,7 @@ fn summary() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let run = aggregate(&batch_sample(), &out, &[]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert_eq!(files_in(&out), ["hop-tong-hop.docx", "hop-tong-hop.pdf"]);
+    assert_conforms(&out.join("hop-tong-hop.pdf"));
     (
         dir,
         out.join("hop-tong-hop.pdf"),

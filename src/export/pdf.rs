@@ -250,9 +250,100 @@ pub fn write(
             .embed_file(file)
             .ok_or_else(|| Error::Pdf("the source record could not be attached".into()))?;
     }
-    document
+    let bytes = document
         .finish()
-        .map_err(|error| convert_error(error, pages))
+        .map_err(|error| convert_error(error, pages))?;
+    unambiguous_stream_ends(bytes)
+}
+
+/// Makes the end of every stream's data unambiguous, as PDF/A asks (ISO 19005-2, 6.1.7.1).
+///
+/// krilla ends a stream with `\nendstream`. Compressed data is arbitrary bytes, and when its
+/// last byte is a carriage return (one stream in 256), validators (veraPDF, page_validation)
+/// read that byte and the line feed as the end-of-line marker, find the data one byte shorter
+/// than its `/Length`, and fail the file: about one document in 15. Such a stream is ended
+/// with `\r\nendstream` instead, and the cross-reference table's offsets after it move.
+fn unambiguous_stream_ends(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    const END: &[u8] = b"\r\nendstream\n";
+    // Where a carriage return goes in: before the line feed of each ambiguous end.
+    let inserts: Vec<usize> = bytes
+        .windows(END.len())
+        .enumerate()
+        .filter(|(_, window)| *window == END)
+        .map(|(at, _)| at + 1)
+        .collect();
+    if inserts.is_empty() {
+        return Ok(bytes);
+    }
+    let broken = || Error::Pdf("its cross-reference table could not be updated".into());
+    let text = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(broken)
+    };
+    let startxref = bytes
+        .windows(b"startxref\n".len())
+        .rposition(|w| w == b"startxref\n")
+        .ok_or_else(broken)?;
+    let after = startxref + b"startxref\n".len();
+    let line_end = bytes[after..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|n| after + n)
+        .ok_or_else(broken)?;
+    let xref: usize = text(after..line_end)?
+        .trim()
+        .parse()
+        .map_err(|_| broken())?;
+    if !bytes.get(xref..).is_some_and(|b| b.starts_with(b"xref\n"))
+        || inserts.iter().any(|&at| at > xref)
+    {
+        return Err(broken());
+    }
+    // An offset moves by the number of insertions before it.
+    let moved = |offset: usize| offset + inserts.partition_point(|&at| at <= offset);
+    let mut out = Vec::with_capacity(bytes.len() + inserts.len());
+    let mut copied = 0;
+    for &at in &inserts {
+        out.extend_from_slice(&bytes[copied..at]);
+        out.push(b'\r');
+        copied = at;
+    }
+    out.extend_from_slice(&bytes[copied..xref]);
+    // The table: subsection headers `first count`, then entries `oooooooooo ggggg n\r\n`.
+    let mut cursor = xref + b"xref\n".len();
+    out.extend_from_slice(b"xref\n");
+    while !bytes[cursor..].starts_with(b"trailer") {
+        let header_end = bytes[cursor..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|n| cursor + n + 1)
+            .ok_or_else(broken)?;
+        let header = text(cursor..header_end)?;
+        let count: usize = header
+            .split_whitespace()
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(broken)?;
+        out.extend_from_slice(header.as_bytes());
+        cursor = header_end;
+        for _ in 0..count {
+            let entry = text(cursor..cursor + 20)?;
+            let offset: usize = entry[..10].parse().map_err(|_| broken())?;
+            if entry.as_bytes()[17] == b'n' {
+                out.extend_from_slice(format!("{:010}", moved(offset)).as_bytes());
+                out.extend_from_slice(&entry.as_bytes()[10..]);
+            } else {
+                out.extend_from_slice(entry.as_bytes());
+            }
+            cursor += 20;
+        }
+    }
+    out.extend_from_slice(&bytes[cursor..after]);
+    out.extend_from_slice(moved(xref).to_string().as_bytes());
+    out.extend_from_slice(&bytes[line_end..]);
+    Ok(out)
 }
 
 /// Where an item is drawn, packed into the number krilla carries into its errors: its page
@@ -583,6 +674,68 @@ mod tests {
                 role: Role::Artifact(crate::layout::Artifact::PageHeader),
             })],
         }
+    }
+
+    /// A file of three objects whose middle one is a stream of `data`, with its table.
+    fn pdf_with_stream(data: &[u8]) -> Vec<u8> {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(b"1 0 obj\n<</Type/Catalog/Pages 3 0 R>>\nendobj\n");
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("2 0 obj\n<</Length {}>>\nstream\n", data.len()).as_bytes());
+        pdf.extend_from_slice(data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(b"3 0 obj\n<</Type/Pages/Kids[]/Count 0>>\nendobj\n");
+        let xref = pdf.len();
+        pdf.extend_from_slice(b"xref\n0 4\n0000000000 65535 f\r\n");
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF").as_bytes(),
+        );
+        pdf
+    }
+
+    #[test]
+    fn a_stream_whose_data_ends_in_a_carriage_return_keeps_its_length_unambiguous() {
+        let untouched = pdf_with_stream(b"abc");
+        assert_eq!(
+            unambiguous_stream_ends(untouched.clone()).unwrap(),
+            untouched
+        );
+        // Compressed data is any bytes; these are ASCII so that the file reads as text below.
+        let data = b"x=1\r";
+        let fixed = unambiguous_stream_ends(pdf_with_stream(data)).unwrap();
+        assert_eq!(fixed.len(), pdf_with_stream(data).len() + 1);
+        // The data, then CR LF, then `endstream`: the EOL before `endstream` is CR LF.
+        let end = fixed.windows(9).position(|w| w == b"endstream").unwrap();
+        assert_eq!(&fixed[end - 4..end], b"1\r\r\n");
+        // Every offset in the table points at its object, and the stream reads back whole.
+        let document = lopdf::Document::load_mem(&fixed).unwrap();
+        let stream = document.get_object((2, 0)).unwrap().as_stream().unwrap();
+        assert_eq!(stream.content, data);
+        let text = std::str::from_utf8(&fixed).unwrap();
+        let table = &text[text.rfind("xref\n").unwrap()..];
+        for (number, line) in table.lines().skip(3).take(3).enumerate() {
+            let offset: usize = line[..10].parse().unwrap();
+            assert!(
+                text[offset..].starts_with(&format!("{} 0 obj", number + 2)),
+                "{line}"
+            );
+        }
+        let startxref: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(text[startxref..].starts_with("xref\n"));
     }
 
     #[test]
