@@ -259,10 +259,9 @@ pub fn write(
 /// Makes the end of every stream's data unambiguous, as PDF/A asks (ISO 19005-2, 6.1.7.1).
 ///
 /// krilla ends a stream with `\nendstream`. Compressed data is arbitrary bytes, and when its
-/// last byte is a carriage return (one stream in 256), a validator (page_validation, which
-/// follows veraPDF here) reads that byte and the line feed as the end-of-line marker, finds
-/// the data one byte shorter
-/// than its `/Length`, and fails the file: 18 of 1,000 reports before this. Such a stream is ended
+/// last byte is a carriage return (one stream in 256), a validator (page_validation) reads
+/// that byte and the line feed as the end-of-line marker, finds the data one byte shorter than
+/// its `/Length`, and fails the file: 18 of 1,000 reports before this. Such a stream is ended
 /// with `\r\nendstream` instead, and the cross-reference table's offsets after it move.
 fn unambiguous_stream_ends(bytes: Vec<u8>) -> Result<Vec<u8>> {
     const END: &[u8] = b"\r\nendstream\n";
