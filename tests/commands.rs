@@ -251,6 +251,7 @@ fn user_templates_come_from_their_folder_and_extend_built_ins() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
         .unwrap();
+    assert_conforms(&pdf);
     let text = normalize(&pdf_text(&pdf, None));
     assert!(text.contains("BÁO CÁO RIÊNG"), "{text}");
     assert!(text.contains("Mở đầu của sở nội vụ."), "{text}");
@@ -420,6 +421,7 @@ fn a_template_saved_in_windows_1258_is_read() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
         .unwrap();
+    assert_conforms(&pdf);
     let text = normalize(&pdf_text(&pdf, None));
     assert!(text.contains("BÁO CÁO RIÊNG của Sở"), "{text}");
 }

@@ -62,6 +62,7 @@ fn render_pdf(data: &Path, extra: &[&str]) -> String {
         "render failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_conforms(&pdf);
     pdf_text(&pdf, None)
 }
 

@@ -174,6 +174,7 @@ fn a_100_megabyte_json_array_is_streamed_in_flat_memory() {
     );
     let pdf = out.join(format!("{last}-BC-SNV.pdf"));
     assert!(pdf_text(&pdf, Some((1, 1))).contains(&format!("Số: {last}/BC-SNV")));
+    assert_conforms(&pdf);
     // Parsed whole, the array's values alone would take several times the file's size.
     assert_runs_peaked_below(SIZE);
 }
