@@ -24,15 +24,7 @@ fuzz_target!(|input: &[u8]| {
     let Ok(pages) = vanban::layout::lay_out(&document, fonts) else { return };
     let meta = Metadata {
         title: "Báo cáo".into(),
-        date: Some(Timestamp {
-            year: 2018,
-            month: 3,
-            day: 13,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            utc_offset_hours: 7,
-        }),
+        date: Some(Timestamp::issue_date(2018, 3, 13)),
         ..Metadata::default()
     };
     let options = PdfOptions { standard: PdfStandard::A2b, source: None, bookmarks: Vec::new() };

@@ -742,15 +742,7 @@ mod tests {
     fn a_validation_error_names_the_paragraph_and_page_it_comes_from() {
         let meta = Metadata {
             title: "Báo cáo".into(),
-            date: Some(Timestamp {
-                year: 2018,
-                month: 3,
-                day: 13,
-                hour: 0,
-                minute: 0,
-                second: 0,
-                utc_offset_hours: 7,
-            }),
+            date: Some(Timestamp::issue_date(2018, 3, 13)),
             ..Metadata::default()
         };
         let options = PdfOptions {
