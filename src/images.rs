@@ -40,14 +40,8 @@ pub fn load(path: &Path, spent: u64) -> Result<ImageData, String> {
     };
     // Decoded once to prove the file whole; the pixels are decoded again only for previews.
     let (width, height) = match format {
-        ImageFormat::Png => {
-            let (width, height, _) = decode_png(&data.bytes, spent)?;
-            (width, height)
-        }
-        ImageFormat::Jpeg => {
-            let (width, height, _) = decode_jpeg(&data.bytes, spent)?;
-            (width, height)
-        }
+        ImageFormat::Png => decode_png(&data.bytes, spent).map(|(w, h, _)| (w, h))?,
+        ImageFormat::Jpeg => decode_jpeg(&data.bytes, spent).map(|(w, h, _)| (w, h))?,
     };
     data.width_px = width;
     data.height_px = height;
