@@ -299,13 +299,14 @@ impl Engine {
 /// The file metadata a record gives: title (trích yếu), author (issuer), subject (type and
 /// number), keywords, date of issue (else `fallback`, from `SOURCE_DATE_EPOCH`).
 fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model::Metadata> {
+    // On one line: a name or title the data breaks over lines (for the page) is one property.
     let text = |path: &str| {
-        record
-            .fields
-            .get_path(path)
-            .and_then(Field::as_str)
+        let value = record.fields.get_path(path).and_then(Field::as_str);
+        value
             .unwrap_or_default()
-            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     // The date of issue; documents without one (minutes, articles, bulletins) give the date
     // of their meeting or publication.

@@ -214,7 +214,10 @@ fn a_bad_row_in_the_middle_is_named_by_line_and_the_other_62_are_written() {
             "32/BC-STTTT,Kiên Giang,2019-02-30",
         )],
     );
-    let line = line_of(&data, "32/BC-STTTT");
+    // A record is named by the line it starts on: its first cells, before the issuer's name
+    // (written on two lines) and its number.
+    let line = line_of(&data, "UBND TỈNH KIÊN GIANG,");
+    assert_eq!(line + 1, line_of(&data, "32/BC-STTTT"));
     let out = dir.path().join("out");
     let run = render(&data, &out, &["--json"]);
     let message = stderr(&run);

@@ -446,3 +446,41 @@ fn only_file(dir: &std::path::Path) -> std::path::PathBuf {
     assert!(files.next().is_none(), "one file in {}", dir.display());
     file
 }
+
+/// The issuer's name came out on whatever lines the column allowed (`SỞ THÔNG TIN VÀ TRUYỀN`
+/// over a lone `THÔNG`), and a line break written in the data was lost. Now the data's lines
+/// are kept, in the PDF and the DOCX, and the file's author is the name on one line.
+#[test]
+fn an_issuer_name_written_on_two_lines_keeps_its_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = RECORD.replace(
+        "name = \"SỞ NỘI VỤ\"",
+        "name = \"SỞ THÔNG TIN VÀ\\nTRUYỀN THÔNG\"\nparent = \"UBND TỈNH\\nHƯNG YÊN\"",
+    );
+    let data = write(dir.path(), "r.toml", &record);
+    let (pdf, docx) = render_to(std::path::Path::new(&data), &dir.path().join("out"));
+    let layout = pdf_page_layout(&pdf, 1);
+    let left: Vec<&str> = layout
+        .lines()
+        .take(4)
+        .map(|l| {
+            l.split("   ")
+                .find(|c| !c.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+        })
+        .collect();
+    assert_eq!(
+        left,
+        ["UBND TỈNH", "HƯNG YÊN", "SỞ THÔNG TIN VÀ", "TRUYỀN THÔNG"],
+        "{layout}"
+    );
+    let xml = document_xml(&docx);
+    let cell = &xml[..xml.find("CỘNG HÒA").unwrap()];
+    assert_eq!(cell.matches("<w:br").count(), 2, "{cell}");
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(
+        info.contains("Author:          SỞ THÔNG TIN VÀ TRUYỀN THÔNG\n"),
+        "{info}"
+    );
+}
