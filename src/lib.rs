@@ -207,8 +207,8 @@ impl Engine {
             None => None,
         };
         document.meta = model::Metadata {
-            title: rendered.title.unwrap_or_default(),
-            author: rendered.author.unwrap_or_default(),
+            title: one_line(&rendered.title.unwrap_or_default()),
+            author: one_line(&rendered.author.unwrap_or_default()),
             subject: "Báo cáo tổng hợp".into(),
             keywords: Vec::new(),
             date: date.or(self.fallback_date),
@@ -296,17 +296,18 @@ impl Engine {
     }
 }
 
+/// A text for a file property, on one line: a name or title the data breaks over lines (for
+/// the page) is one property.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The file metadata a record gives: title (trích yếu), author (issuer), subject (type and
 /// number), keywords, date of issue (else `fallback`, from `SOURCE_DATE_EPOCH`).
 fn metadata(record: &Record, fallback: Option<model::Timestamp>) -> Result<model::Metadata> {
-    // On one line: a name or title the data breaks over lines (for the page) is one property.
     let text = |path: &str| {
         let value = record.fields.get_path(path).and_then(Field::as_str);
-        value
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        one_line(value.unwrap_or_default())
     };
     // The date of issue; documents without one (minutes, articles, bulletins) give the date
     // of their meeting or publication.

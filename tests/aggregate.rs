@@ -50,6 +50,28 @@ fn printed_toc(pdf: &Path) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// The sample writes its issuer's name on two lines: so is it printed, and the file's author
+/// is the name on one line.
+#[test]
+fn the_issuer_keeps_its_two_lines_and_the_author_is_one() {
+    let (_dir, pdf, _) = summary();
+    let first_page = pdf_page_layout(&pdf, 1);
+    let mut lines = first_page.lines().map(str::trim_start);
+    assert!(
+        lines.any(|l| l.starts_with("SỞ THÔNG TIN VÀ ")),
+        "{first_page}"
+    );
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("TRUYỀN THÔNG")),
+        "{first_page}"
+    );
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(
+        info.contains("Author:          SỞ THÔNG TIN VÀ TRUYỀN THÔNG\n"),
+        "{info}"
+    );
+}
+
 #[test]
 fn every_meeting_is_listed_once_in_order_of_date_with_counts_per_month() {
     let (_dir, pdf, _) = summary();
