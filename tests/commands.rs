@@ -222,6 +222,17 @@ fn render_in(dir: &Path, template: &str) -> Output {
     ])
 }
 
+/// The text of the PDF a render wrote into `dir/out`, checked against its PDF/A claim.
+fn pdf_written_in(dir: &Path) -> String {
+    let pdf = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
+        .expect("a PDF was written");
+    assert_conforms(&pdf);
+    normalize(&pdf_text(&pdf, None))
+}
+
 /// Renders RECORD with a template from a folder of user templates; returns the folder and the
 /// output.
 fn render_user(files: &[(&str, &str)], template: &str) -> (tempfile::TempDir, Output) {
@@ -246,13 +257,7 @@ fn user_templates_come_from_their_folder_and_extend_built_ins() {
         "cua-toi",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let pdf = std::fs::read_dir(dir.path().join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
-        .unwrap();
-    assert_conforms(&pdf);
-    let text = normalize(&pdf_text(&pdf, None));
+    let text = pdf_written_in(dir.path());
     assert!(text.contains("BÁO CÁO RIÊNG"), "{text}");
     assert!(text.contains("Mở đầu của sở nội vụ."), "{text}");
     assert!(text.contains("Số: 05/BC-SNV"), "{text}");
@@ -416,12 +421,6 @@ fn a_template_saved_in_windows_1258_is_read() {
     std::fs::write(folder.join("ansi.j2"), bytes).unwrap();
     let out = render_in(dir.path(), "ansi");
     assert!(out.status.success(), "{}", stderr(&out));
-    let pdf = std::fs::read_dir(dir.path().join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().and_then(|e| e.to_str()) == Some("pdf"))
-        .unwrap();
-    assert_conforms(&pdf);
-    let text = normalize(&pdf_text(&pdf, None));
+    let text = pdf_written_in(dir.path());
     assert!(text.contains("BÁO CÁO RIÊNG của Sở"), "{text}");
 }
